@@ -1,0 +1,147 @@
+// npm run bench:operator [-- --count 1000 --workers 8 --idle-seconds 60]
+//
+// Applies N ModelDeployments to a fresh proving ground and measures the
+// operator: time until every one is Ready, latency from a ModelDeployment's
+// create to its Deployment appearing (p50/p99), API writes per minute once
+// idle (from the audit log), and the operator's resident memory. Runtime pods
+// use an image the local kubelet does not know, so they are Ready without
+// running (kwok-style): this measures the operator, not serving.
+// The last line of output is one JSON object.
+import { parseArgs } from 'node:util';
+import { startCluster } from '../test/cluster/cluster.ts';
+import { createNamespace } from '../test/cluster/test-cluster.ts';
+import { residentMemoryBytes } from '../test/cluster/lib/memory.ts';
+import { delay, pollUntil } from '../test/cluster/lib/wait.ts';
+import { adminClient, condition, installCrds, OperatorProcess, operatorWrites } from '../test/operator/harness.ts';
+import { Informer } from '../src/kube/informer.ts';
+import { Deployments } from '../src/kube/resources.ts';
+import type { KubeObject, KubeList } from '../src/kube/object.ts';
+import { MANAGED_SELECTOR } from '../src/builders/labels.ts';
+import { createLogger } from '../src/log.ts';
+import type { ModelDeployment } from '../src/api/types.ts';
+
+const { values } = parseArgs({
+  options: {
+    count: { type: 'string', default: '1000' },
+    workers: { type: 'string', default: '8' },
+    concurrency: { type: 'string', default: '16' },
+    'idle-seconds': { type: 'string', default: '60' },
+    nodes: { type: 'string', default: '2' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const COUNT = Number(values.count);
+const WORKERS = Number(values.workers);
+const CONCURRENCY = Number(values.concurrency);
+const IDLE_MS = Number(values['idle-seconds']) * 1000;
+const NODES = Number(values.nodes);
+const NS = 'bench';
+const MDS = `/apis/modelship.io/v1alpha1/namespaces/${NS}/modeldeployments`;
+const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+async function main(): Promise<void> {
+  const podsPerNode = Math.ceil((COUNT * 1.1) / NODES) + 10;
+  const cluster = await startCluster({
+    nodes: Array.from({ length: NODES }, (_, i) => ({ name: `bench-${i}`, cpu: '256', memory: '1Ti', pods: podsPerNode })),
+    onProgress: (l) => say(`cluster: ${l}`),
+  });
+  let op: OperatorProcess | undefined;
+  let deployments: Informer<KubeObject> | undefined;
+  try {
+    const client = adminClient(cluster);
+    await installCrds(cluster);
+    await createNamespace(cluster, NS);
+    op = await OperatorProcess.start(cluster, { name: 'bench', args: [`--max-concurrent-reconciles=${WORKERS}`, '--log-level=warn'] });
+    const rssIdleStart = residentMemoryBytes(op.pid);
+
+    // When each Deployment first appears, seen through a watch like the operator's own.
+    const seenAt = new Map<string, number>();
+    deployments = new Informer<KubeObject>(client, Deployments, { namespaces: [NS], labelSelector: MANAGED_SELECTOR, log: createLogger('warn') });
+    deployments.on({ add: (d) => seenAt.has(d.metadata.name ?? '') || seenAt.set(d.metadata.name ?? '', Date.now()) });
+    deployments.start();
+    await pollUntil(() => deployments!.hasSynced(), { description: 'the bench informer', timeoutMs: 30_000 });
+
+    say(`creating ${COUNT} ModelDeployments (${CONCURRENCY} at a time), operator with ${WORKERS} workers`);
+    const createdAt = new Map<string, number>();
+    const started = Date.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        for (let i = next++; i < COUNT; i = next++) {
+          const name = `model-${i}`;
+          createdAt.set(name, Date.now());
+          await client.create(MDS, {
+            apiVersion: 'modelship.io/v1alpha1',
+            kind: 'ModelDeployment',
+            metadata: { name },
+            spec: { model: { version: String(1 + (i % 5)), uri: `s3://models/bench/${i}/model.onnx` }, replicas: 1 },
+          });
+        }
+      }),
+    );
+    const createdMs = Date.now() - started;
+    say(`created in ${(createdMs / 1000).toFixed(1)}s; waiting for all to be Ready`);
+
+    let ready = 0;
+    await pollUntil(
+      async () => {
+        const list = await client.get<KubeList<ModelDeployment>>(MDS);
+        ready = list.items.filter((m) => condition(m, 'Ready') === 'True' && m.status?.observedGeneration === m.metadata.generation).length;
+        return ready === COUNT;
+      },
+      { description: `all ${COUNT} ModelDeployments to be Ready`, timeoutMs: 30 * 60_000, intervalMs: 1000, diagnose: () => `${ready} ready` },
+    );
+    const convergeMs = Date.now() - started;
+    const convergedAt = new Date();
+    const rssConverged = residentMemoryBytes(op.pid);
+    const latencies = [...createdAt].map(([name, t]) => (seenAt.get(name) ?? NaN) - t).filter(Number.isFinite).sort((a, b) => a - b);
+    const writesToConverge = operatorWrites(cluster, new Date(started)).length;
+    say(`converged in ${(convergeMs / 1000).toFixed(1)}s; measuring idle writes for ${IDLE_MS / 1000}s`);
+
+    await delay(10_000);
+    const idleFrom = new Date();
+    await delay(IDLE_MS);
+    const idleWrites = operatorWrites(cluster, idleFrom).length;
+    const rssIdle = residentMemoryBytes(op.pid);
+    const heapUsed = (await op.metric('nodejs_heap_size_used_bytes')) ?? 0;
+    const reconcileErrors = (await op.metric('controller_runtime_reconcile_errors_total')) ?? 0;
+    const reconciles = (await op.metrics()).split('\n').filter((l) => l.startsWith('controller_runtime_reconcile_total{'))
+      .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+
+    const result = {
+      bench: 'operator',
+      modelDeployments: COUNT,
+      workers: WORKERS,
+      createSeconds: +(createdMs / 1000).toFixed(2),
+      convergeSeconds: +(convergeMs / 1000).toFixed(2),
+      applyToDeploymentMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) ?? NaN, samples: latencies.length },
+      writesToConverge,
+      writesPerModelDeployment: +(writesToConverge / COUNT).toFixed(2),
+      idleWritesPerMinute: +((idleWrites * 60_000) / IDLE_MS).toFixed(2),
+      reconciles,
+      reconcileErrors,
+      operatorRssMiB: { start: mib(rssIdleStart), converged: mib(rssConverged), idle: mib(rssIdle) },
+      operatorHeapUsedMiB: mib(heapUsed),
+      convergedAt: convergedAt.toISOString(),
+    };
+    console.log(JSON.stringify(result));
+  } finally {
+    await deployments?.stop();
+    await op?.stop();
+    await cluster.stop({ removeDir: !values.keep });
+  }
+}
+
+function mib(bytes: number): number {
+  return +(bytes / 2 ** 20).toFixed(1);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,148 @@
+import type { V1Container, V1Deployment, V1EnvVar, V1SecurityContext, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type { ModelDeployment } from '../api/types.ts';
+import { revisionLabels, selectorLabels } from './labels.ts';
+import { childMetadata } from './owner.ts';
+import { AUTH_TOKEN_DIR, HTTP_PORT, LIVE_PATH, MODEL_DIR, PVC_ROOT, READY_PATH, TMP_DIR } from './paths.ts';
+import type { Revision } from './revision.ts';
+import { fetchArgs, serveArgs } from './runtime-args.ts';
+
+type Spec = Pick<ModelDeployment, 'metadata' | 'spec'>;
+
+export interface DeploymentInput {
+  revision: Revision;
+  /** Pods wanted; from spec.replicas, which an HPA may drive through /scale. */
+  replicas: number;
+}
+
+/** Seconds a terminating pod keeps serving so endpoints drop it before it stops accepting requests. */
+const PRE_STOP_SLEEP_SECONDS = 5;
+
+/** The pod security standard "restricted" for every container. */
+const RESTRICTED: V1SecurityContext = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
+/** The name of the Deployment that runs a ModelDeployment's pods. */
+export function deploymentName(md: Spec): string {
+  return md.metadata.name ?? '';
+}
+
+/**
+ * The Deployment for one revision. A new revision changes the pod template
+ * (labels, args), so the Deployment controller rolls pods over with
+ * maxUnavailable 0: capacity never drops during a version change.
+ */
+export function buildDeployment(md: Spec, input: DeploymentInput): V1Deployment {
+  const { revision } = input;
+  const labels = revisionLabels(md, revision);
+  const runtime = md.spec.runtime;
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: childMetadata(md, deploymentName(md), labels),
+    spec: {
+      replicas: input.replicas,
+      selector: { matchLabels: selectorLabels(md) },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: '25%' } },
+      progressDeadlineSeconds: md.spec.rollout?.progressDeadlineSeconds ?? 600,
+      revisionHistoryLimit: 3,
+      template: {
+        metadata: { labels },
+        spec: {
+          // The runtime never talks to the API server.
+          automountServiceAccountToken: false,
+          ...(runtime?.serviceAccountName ? { serviceAccountName: runtime.serviceAccountName } : {}),
+          ...(runtime?.nodeSelector ? { nodeSelector: runtime.nodeSelector } : {}),
+          ...(runtime?.tolerations ? { tolerations: runtime.tolerations } : {}),
+          securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+          initContainers: [fetchContainer(md, revision)],
+          containers: [runtimeContainer(md, revision)],
+          volumes: volumes(md),
+        },
+      },
+    },
+  };
+}
+
+function fetchContainer(md: Spec, revision: Revision): V1Container {
+  const { credentialsSecret } = md.spec.model;
+  const pvc = pvcOf(md.spec.model.uri);
+  const mounts: V1VolumeMount[] = [{ name: 'model', mountPath: MODEL_DIR }, { name: 'tmp', mountPath: TMP_DIR }];
+  if (pvc) mounts.push({ name: 'model-source', mountPath: `${PVC_ROOT}/${pvc.claim}`, readOnly: true });
+  return {
+    name: 'fetch-model',
+    image: revision.image,
+    ...pullPolicy(md),
+    args: fetchArgs(md),
+    // The Secret's keys become the standard variables fetch reads (AWS_*, authorization).
+    ...(credentialsSecret ? { envFrom: [{ secretRef: { name: credentialsSecret } }] } : {}),
+    volumeMounts: mounts,
+    securityContext: RESTRICTED,
+  };
+}
+
+function runtimeContainer(md: Spec, revision: Revision): V1Container {
+  const runtime = md.spec.runtime;
+  const probe = runtime?.readinessProbe ?? {};
+  const env: V1EnvVar[] = [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }];
+  if (runtime?.injectErrorRate !== undefined) env.push({ name: 'MODELSHIP_INJECT_ERROR_RATE', value: String(runtime.injectErrorRate) });
+  for (const e of runtime?.env ?? []) env.push(e as V1EnvVar);
+  const mounts: V1VolumeMount[] = [
+    { name: 'model', mountPath: MODEL_DIR, readOnly: true },
+    { name: 'tmp', mountPath: TMP_DIR },
+  ];
+  if (runtime?.authTokenSecret) mounts.push({ name: 'auth-token', mountPath: AUTH_TOKEN_DIR, readOnly: true });
+  return {
+    name: 'runtime',
+    image: revision.image,
+    ...pullPolicy(md),
+    args: serveArgs(md),
+    env,
+    ports: [{ name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' }],
+    readinessProbe: {
+      httpGet: { path: READY_PATH, port: HTTP_PORT },
+      initialDelaySeconds: probe.initialDelaySeconds ?? 0,
+      periodSeconds: probe.periodSeconds ?? 2,
+      timeoutSeconds: probe.timeoutSeconds ?? 2,
+      failureThreshold: probe.failureThreshold ?? 3,
+    },
+    livenessProbe: {
+      httpGet: { path: LIVE_PATH, port: HTTP_PORT },
+      periodSeconds: 10,
+      timeoutSeconds: 5,
+      failureThreshold: 6,
+    },
+    // Keep serving while kube-proxy and load balancers drop the endpoint.
+    lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SLEEP_SECONDS } } },
+    ...(runtime?.resources ? { resources: runtime.resources as V1Container['resources'] } : {}),
+    volumeMounts: mounts,
+    securityContext: RESTRICTED,
+  };
+}
+
+function volumes(md: Spec): V1Volume[] {
+  const out: V1Volume[] = [
+    { name: 'model', emptyDir: {} },
+    { name: 'tmp', emptyDir: {} },
+  ];
+  const pvc = pvcOf(md.spec.model.uri);
+  if (pvc) out.push({ name: 'model-source', persistentVolumeClaim: { claimName: pvc.claim, readOnly: true } });
+  const secret = md.spec.runtime?.authTokenSecret;
+  if (secret) out.push({ name: 'auth-token', secret: { secretName: secret, items: [{ key: 'token', path: 'token' }] } });
+  return out;
+}
+
+function pullPolicy(md: Spec): { imagePullPolicy?: string } {
+  const p = md.spec.runtime?.imagePullPolicy;
+  return p ? { imagePullPolicy: p } : {};
+}
+
+/** The claim a pvc:// URI reads from; fetch finds it mounted at /mnt/pvc/<claim>. */
+export function pvcOf(uri: string): { claim: string } | undefined {
+  const m = /^pvc:\/\/([^/]+)\//.exec(uri);
+  return m?.[1] ? { claim: m[1] } : undefined;
+}

@@ -1,0 +1,48 @@
+import type { V2HorizontalPodAutoscaler, V2MetricSpec } from '@kubernetes/client-node';
+import { API_VERSION, KIND } from '../api/constants.ts';
+import type { ModelDeployment } from '../api/types.ts';
+import { childLabels } from './labels.ts';
+import { childMetadata } from './owner.ts';
+
+type Spec = Pick<ModelDeployment, 'metadata' | 'spec'>;
+
+export function hpaName(md: Spec): string {
+  return md.metadata.name ?? '';
+}
+
+/**
+ * The autoscaler, or undefined when spec.autoscaling is unset. It scales the
+ * ModelDeployment itself through /scale, never the Deployment: the HPA owns
+ * md.spec.replicas and the operator derives every Deployment's size from it,
+ * so the two never fight over a field.
+ */
+export function buildHpa(md: Spec): V2HorizontalPodAutoscaler | undefined {
+  const a = md.spec.autoscaling;
+  if (!a) return undefined;
+  const metrics: V2MetricSpec[] = [
+    {
+      type: 'Resource',
+      resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: a.targetCPUUtilizationPercentage ?? 80 } },
+    },
+  ];
+  if (a.targetMemoryUtilizationPercentage !== undefined) {
+    metrics.push({
+      type: 'Resource',
+      resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: a.targetMemoryUtilizationPercentage } },
+    });
+  }
+  return {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: childMetadata(md, hpaName(md), childLabels(md)),
+    spec: {
+      scaleTargetRef: { apiVersion: API_VERSION, kind: KIND, name: md.metadata.name ?? '' },
+      minReplicas: a.minReplicas ?? 1,
+      maxReplicas: a.maxReplicas,
+      metrics,
+      ...(a.scaleDownStabilizationSeconds !== undefined
+        ? { behavior: { scaleDown: { stabilizationWindowSeconds: a.scaleDownStabilizationSeconds } } }
+        : {}),
+    },
+  };
+}

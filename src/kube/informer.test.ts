@@ -1,0 +1,89 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { KubeConfig } from '@kubernetes/client-node';
+import pino from 'pino';
+import { KubeClient } from './client.ts';
+import { Informer } from './informer.ts';
+import type { KubeObject } from './object.ts';
+import { Services } from './resources.ts';
+
+const svc = (name: string, rv: string): KubeObject => ({ metadata: { name, namespace: 'ns', resourceVersion: rv } });
+
+/** A scripted API server: each list or watch request takes the next answer for its kind. */
+function fakeApi(lists: Array<{ items: KubeObject[]; rv: string }>, watches: Array<(res: ServerResponse) => void>) {
+  const seen: string[] = [];
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const watch = url.searchParams.get('watch');
+    seen.push(watch ? `watch@${url.searchParams.get('resourceVersion')}` : 'list');
+    if (watch) {
+      const next = watches.shift();
+      if (next) return next(res);
+      return; // hang: the test stops the informer
+    }
+    const list = lists.shift() ?? { items: [], rv: '999' };
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ kind: 'ServiceList', apiVersion: 'v1', metadata: { resourceVersion: list.rv }, items: list.items }));
+  });
+  return { server, seen };
+}
+
+function streamEvents(events: object[]) {
+  return (res: ServerResponse) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    for (const e of events) res.write(`${JSON.stringify(e)}\n`);
+    res.end();
+  };
+}
+
+test('the informer restarts after a failed watch and relists after 410 Gone, telling handlers what changed', async () => {
+  const { server, seen } = fakeApi(
+    [
+      { items: [svc('a', '10')], rv: '10' },
+      { items: [svc('a', '10'), svc('b', '11')], rv: '11' },
+      { items: [svc('b', '11')], rv: '13' },
+    ],
+    [
+      (res) => res.writeHead(500).end('{"message":"boom"}'),
+      streamEvents([
+        { type: 'MODIFIED', object: svc('a', '12') },
+        { type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired', message: 'too old' } },
+      ]),
+    ],
+  );
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
+    users: [{ name: 'u' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
+  const informer = new Informer<KubeObject>(new KubeClient(kc), Services, {
+    namespaces: ['ns'],
+    log: pino({ level: 'silent' }),
+    minBackoffMs: 5,
+    maxBackoffMs: 20,
+  });
+  const calls: string[] = [];
+  informer.on({
+    add: (o) => calls.push(`add ${o.metadata.name}`),
+    update: (_, o) => calls.push(`update ${o.metadata.name}@${o.metadata.resourceVersion}`),
+    delete: (o) => calls.push(`delete ${o.metadata.name}`),
+  });
+  informer.start();
+  const deadline = Date.now() + 5000;
+  while (!calls.includes('delete a') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  await informer.stop();
+  server.closeAllConnections();
+  server.close();
+
+  assert.deepEqual(calls, ['add a', 'add b', 'update a@12', 'delete a']);
+  assert.deepEqual(seen.slice(0, 5), ['list', 'watch@10', 'list', 'watch@11', 'list']);
+  assert.deepEqual(informer.list().map((o) => o.metadata.name), ['b']);
+  assert.equal(informer.get('ns', 'b')?.kind, 'Service', 'listed items get their kind filled in');
+  assert.equal(informer.hasSynced(), true);
+});

@@ -1,0 +1,101 @@
+// The operator's entry point: `node src/main.ts [flags]` (from source) or `node dist/src/main.js` (image).
+import { KubeConfig } from '@kubernetes/client-node';
+import { CommanderError } from 'commander';
+import type { Server } from 'node:http';
+import { parseConfig } from './config.ts';
+import { OperatorMetrics } from './controller/metrics.ts';
+import { KubeClient } from './kube/client.ts';
+import { LeaderElector } from './leader/election.ts';
+import { leaseApi } from './leader/lease.ts';
+import { createLogger } from './log.ts';
+import { Operator } from './operator.ts';
+import { closeServer, serveMetrics, serveProbes } from './server/http.ts';
+import { packageVersion } from './version.ts';
+
+/** A stuck reconcile must not keep a terminating pod past its grace period (30 s by default). */
+const SHUTDOWN_TIMEOUT_MS = 20_000;
+
+async function main(): Promise<void> {
+  const config = parseConfig(process.argv.slice(2));
+  const log = createLogger(config.logLevel);
+  log.info({ version: packageVersion(), namespaces: config.namespaces.length ? config.namespaces : 'all', identity: config.identity }, 'starting');
+
+  const kc = new KubeConfig();
+  if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
+  else kc.loadFromDefault();
+  const client = new KubeClient(kc, `modelship-operator/${packageVersion()}`);
+  const metrics = new OperatorMetrics();
+  const operator = new Operator({
+    client,
+    log,
+    metrics,
+    namespaces: config.namespaces,
+    runtimeImage: config.runtimeImage,
+    workers: config.maxConcurrentReconciles,
+    resyncPeriodMs: config.resyncPeriodMs,
+    identity: config.identity,
+  });
+
+  const stopping = new AbortController();
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      log.info({ signal }, 'shutting down');
+      stopping.abort();
+      setTimeout(() => {
+        log.error('shutdown took too long; exiting');
+        process.exit(1);
+      }, SHUTDOWN_TIMEOUT_MS).unref();
+    });
+  }
+
+  const elector = config.leaderElect
+    ? new LeaderElector({
+        api: leaseApi(client, config.leaderElectionNamespace, config.leaderElectionId),
+        identity: config.identity,
+        log: log.child({ lease: `${config.leaderElectionNamespace}/${config.leaderElectionId}` }),
+        onLeaderChange: (leading) => {
+          metrics.leaderStatus.set({ name: config.leaderElectionId }, leading ? 1 : 0);
+          log.info({ leading }, leading ? 'became the leader' : 'no longer the leader');
+        },
+      })
+    : undefined;
+  if (elector) metrics.leaderStatus.set({ name: config.leaderElectionId }, 0);
+
+  const servers: Server[] = [];
+  if (config.metricsBindAddress) servers.push(await serveMetrics(config.metricsBindAddress, metrics.registry));
+  if (config.healthProbeBindAddress) {
+    // A standby replica is ready: it is healthy and waiting for the lease. The
+    // leader is ready once its caches are synced.
+    const ready = () => (elector && !elector.isLeader) || operator.hasSynced() ? undefined : 'caches not synced';
+    servers.push(await serveProbes(config.healthProbeBindAddress, ready));
+  }
+
+  let lost = false;
+  if (!elector || (await elector.acquire(stopping.signal))) {
+    await operator.start(stopping.signal);
+    if (elector) lost = (await elector.holdUntilLost(stopping.signal)) === 'lost';
+    else await new Promise((resolve) => stopping.signal.addEventListener('abort', resolve, { once: true }));
+  }
+  if (lost) {
+    // Another replica may already be reconciling: stop at once rather than race it.
+    process.exit(1);
+  }
+
+  await operator.stop();
+  // Only after the last write: the next leader must not overlap with us.
+  await elector?.release();
+  await Promise.all(servers.map(closeServer));
+  log.info('stopped');
+  process.exit(0);
+}
+
+process.on('unhandledRejection', (err) => {
+  console.error(JSON.stringify({ level: 'error', msg: 'unhandled rejection', err: String(err) }));
+});
+
+main().catch((err: unknown) => {
+  // --help, --version and bad flags: commander has already printed what to say.
+  if (err instanceof CommanderError) process.exit(err.exitCode);
+  console.error(JSON.stringify({ level: 'fatal', msg: 'operator failed', err: err instanceof Error ? err.stack : String(err) }));
+  process.exit(1);
+});

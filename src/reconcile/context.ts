@@ -1,0 +1,44 @@
+import type { Logger } from 'pino';
+import type { DefaultedModelDeploymentSpec, ModelDeployment } from '../api/types.ts';
+import type { Revision } from '../builders/revision.ts';
+import type { EventRecorder } from '../events/recorder.ts';
+import type { KubeClient } from '../kube/client.ts';
+import type { ObjectStore } from '../kube/informer.ts';
+import type { Cached } from '../kube/object.ts';
+import type { V1Deployment, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import type { RecentWrites } from './recent-writes.ts';
+
+export type CachedModelDeployment = Cached<ModelDeployment>;
+export type CachedDeployment = Cached<V1Deployment>;
+export type CachedService = Cached<V1Service>;
+export type CachedHpa = Cached<V2HorizontalPodAutoscaler>;
+
+/** The informer caches the reconcile reads from. */
+export interface Caches {
+  modelDeployments: ObjectStore<CachedModelDeployment>;
+  deployments: ObjectStore<CachedDeployment>;
+  services: ObjectStore<CachedService>;
+  hpas: ObjectStore<CachedHpa>;
+}
+
+/** What the reconcile needs from the outside world; tests pass fakes. */
+export interface Deps {
+  client: Pick<KubeClient, 'get' | 'apply' | 'mergePatch' | 'delete'>;
+  caches: Caches;
+  events: EventRecorder;
+  recent: RecentWrites;
+  log: Logger;
+  /** The operator's default runtime image (--runtime-image). */
+  runtimeImage: string;
+  now: () => Date;
+}
+
+/** One pass over one ModelDeployment: what it is and what it asks for. */
+export interface ReconcileContext {
+  md: CachedModelDeployment;
+  spec: DefaultedModelDeploymentSpec;
+  /** The revision the spec asks for. */
+  revision: Revision;
+  deps: Deps;
+  log: Logger;
+}
