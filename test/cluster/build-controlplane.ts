@@ -8,7 +8,7 @@
 
 import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { access, constants, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { access, constants, copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -28,7 +28,28 @@ const INSTALL_HINT = 'Install Go from https://go.dev/dl/ and make sure `go` is o
 
 // Bump when the go build invocation changes in a way that affects the output,
 // so previously cached binaries are not reused.
-const RECIPE = 'v1 CGO_ENABLED=0 -trimpath -ldflags=-s -w +version-stamp';
+const RECIPE = 'v2 CGO_ENABLED=0 -trimpath -ldflags=-s -w +version-stamp +vendored-patches';
+
+/**
+ * Changes to upstream sources, applied to a vendored copy before building.
+ * Each `find` must occur exactly once, so an upgrade that moves the code
+ * fails loudly here instead of building an unpatched binary.
+ */
+const PATCHES = [
+  {
+    file: 'vendor/k8s.io/kubernetes/pkg/apis/core/validation/validation.go',
+    // Pods on the proving ground listen on 127.x addresses (ADR 0001), and
+    // Endpoints/EndpointSlices reject loopback addresses, so without this the
+    // endpointslice controller could never publish a Service's pods (and the
+    // apiserver fails to write the kubernetes Service's endpoints every 10s).
+    why: 'allow loopback addresses in Endpoints and EndpointSlices',
+    find:
+      '\tif ip.IsLoopback() {\n' +
+      '\t\tallErrs = append(allErrs, field.Invalid(fldPath, ipAddress, "may not be in the loopback range (127.0.0.0/8, ::1/128)"))\n' +
+      '\t}\n',
+    replace: '\t// modelship proving ground: pods live on 127.0.0.0/8, loopback endpoints are allowed\n',
+  },
+];
 
 let pending: Promise<string> | undefined;
 
@@ -51,7 +72,7 @@ async function ensure(onProgress: (line: string) => void): Promise<string> {
 
   const hash = createHash('sha256');
   for (const s of [goSum, goMod, mainGo]) hash.update(s).update('\0');
-  hash.update(goVersion.raw).update('\0').update(RECIPE);
+  hash.update(goVersion.raw).update('\0').update(RECIPE).update(JSON.stringify(PATCHES));
   const cacheDir = process.env.MODELSHIP_CACHE_DIR || path.join(os.homedir(), '.cache', 'modelship');
   const binary = path.join(cacheDir, `controlplane-${hash.digest('hex').slice(0, 16)}`);
 
@@ -173,20 +194,56 @@ function formatElapsed(ms: number): string {
 
 async function goBuild(output: string, k8s: Version, onProgress: (line: string) => void): Promise<void> {
   const parallelism = os.availableParallelism();
-  const args = [
-    'build',
-    '-mod=readonly',
-    '-trimpath',
-    '-buildvcs=false',
-    '-v',
-    `-p=${parallelism}`,
-    `-ldflags=${ldflags(k8s)}`,
-    '-o',
-    output,
-    '.',
-  ];
   onProgress(`building control plane (first time only, ~${estimateMinutes(parallelism)} min)...`);
+  const started = Date.now();
+  // Build from a vendored copy of the module so PATCHES can change upstream
+  // files (go build -overlay refuses files in the module cache). With
+  // -trimpath the build cache is still shared with unvendored builds.
+  const buildDir = await mkdtemp(path.join(path.dirname(output), 'build-'));
+  try {
+    for (const file of ['go.mod', 'go.sum', 'main.go']) await copyFile(path.join(SOURCE_DIR, file), path.join(buildDir, file));
+    await runGo(['mod', 'vendor'], buildDir, 'vendoring modules', onProgress);
+    await applyPatches(buildDir, k8s);
+    const packages = await runGo(
+      [
+        'build',
+        '-mod=vendor',
+        '-trimpath',
+        '-buildvcs=false',
+        '-v',
+        `-p=${parallelism}`,
+        `-ldflags=${ldflags(k8s)}`,
+        '-o',
+        output,
+        '.',
+      ],
+      buildDir,
+      'building control plane',
+      onProgress,
+    );
+    onProgress(`built control plane in ${formatElapsed(Date.now() - started)} (${packages} packages)`);
+  } finally {
+    await rm(buildDir, { recursive: true, force: true });
+  }
+}
 
+async function applyPatches(buildDir: string, k8s: Version): Promise<void> {
+  for (const patch of PATCHES) {
+    const file = path.join(buildDir, patch.file);
+    const source = await readFile(file, 'utf8');
+    const count = source.split(patch.find).length - 1;
+    if (count !== 1) {
+      throw new Error(
+        `cannot apply the control-plane patch "${patch.why}" to ${patch.file} of Kubernetes ${k8s.raw}: ` +
+          `expected the code once, found it ${count} times. Update PATCHES in ${fileURLToPath(import.meta.url)}.`,
+      );
+    }
+    await writeFile(file, source.replace(patch.find, patch.replace));
+  }
+}
+
+/** Runs one go command with progress heartbeats, a timeout, and the output's tail on failure; returns packages compiled. */
+async function runGo(args: string[], cwd: string, what: string, onProgress: (line: string) => void): Promise<number> {
   const started = Date.now();
   let packages = 0;
   let downloads = 0;
@@ -196,7 +253,7 @@ async function goBuild(output: string, k8s: Version, onProgress: (line: string) 
     if (tail.length > ERROR_TAIL_LINES) tail.shift();
   };
 
-  const child = spawn('go', args, { cwd: SOURCE_DIR, env: goEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('go', args, { cwd, env: goEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   const onLine = (line: string): void => {
     // -v prints one bare import path per compiled package; count those
     // instead of echoing thousands of lines, and keep everything else.
@@ -208,8 +265,8 @@ async function goBuild(output: string, k8s: Version, onProgress: (line: string) 
   createInterface({ input: child.stderr }).on('line', onLine);
 
   const heartbeat = setInterval(() => {
-    const what = packages > 0 ? `${packages} packages compiled` : `${downloads} modules downloaded`;
-    onProgress(`still building control plane: ${formatElapsed(Date.now() - started)} elapsed, ${what}`);
+    const progress = packages > 0 ? `${packages} packages compiled` : `${downloads} modules downloaded`;
+    onProgress(`still ${what}: ${formatElapsed(Date.now() - started)} elapsed, ${progress}`);
   }, HEARTBEAT_MS);
   let timedOut = false;
   const killer = setTimeout(() => {
@@ -226,15 +283,13 @@ async function goBuild(output: string, k8s: Version, onProgress: (line: string) 
     });
     if (code !== 0) {
       const why = timedOut ? `timed out after ${formatElapsed(BUILD_TIMEOUT_MS)}` : `exited with ${code}`;
-      throw new Error(
-        `go build of the control plane in ${SOURCE_DIR} ${why}:\n${tail.join('\n') || '(no output)'}`,
-      );
+      throw new Error(`go ${args[0]} ${args[0] === 'mod' ? args[1] : ''} of the control plane (${SOURCE_DIR}) ${why}:\n${tail.join('\n') || '(no output)'}`);
     }
   } finally {
     clearInterval(heartbeat);
     clearTimeout(killer);
   }
-  onProgress(`built control plane in ${formatElapsed(Date.now() - started)} (${packages} packages)`);
+  return packages;
 }
 
 const isMain =

@@ -1,0 +1,163 @@
+// The control plane as operators see it: real kubectl, RBAC enforced on a
+// pod's own ServiceAccount token, the garbage collector, and Services reached
+// through their EndpointSlices.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AppsV1Api, CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import type { V1Deployment } from '@kubernetes/client-node';
+import { pollUntil } from './lib/wait.ts';
+import { resolveService, ServiceClient } from './services.ts';
+import { clusterForSuite, createNamespace, isPodReady, kubectl, waitForPods } from './test-cluster.ts';
+import { podUrl, testappContainer } from './testapp-spec.ts';
+
+const suite = clusterForSuite();
+
+async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
+  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(15_000) });
+  assert.equal(response.status, 200, `${url} answered ${response.status}`);
+  return (await response.json()) as T;
+}
+
+function testappDeployment(name: string, replicas: number): V1Deployment {
+  return {
+    metadata: { name },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [testappContainer()] } },
+    },
+  };
+}
+
+test('the real kubectl lists nodes and pods in all namespaces', async () => {
+  const namespace = await createNamespace(suite.cluster, 'kubectl');
+  const core = suite.cluster.kubeConfig.makeApiClient(CoreV1Api);
+  await core.createNamespacedPod({ namespace, body: { metadata: { name: 'listed' }, spec: { containers: [testappContainer()] } } });
+  await waitForPods(suite.cluster, namespace, (pods) => pods.length === 1 && isPodReady(pods[0]!), { description: 'pod listed to be Ready' });
+
+  const output = await kubectl(suite.cluster, 'get', 'nodes,pods', '-A', '-o', 'wide');
+  assert.match(output, /node\/proving-ground\s+Ready/);
+  assert.match(output, new RegExp(`${namespace}\\s+pod/listed\\s+1/1\\s+Running`));
+  const version = JSON.parse(await kubectl(suite.cluster, 'version', '-o', 'json')) as { serverVersion: { gitVersion: string } };
+  assert.match(version.serverVersion.gitVersion, /^v1\.36\./);
+});
+
+test('a pod gets 200 for what its ServiceAccount may do and 403 for a verb its Role lacks', async () => {
+  const namespace = await createNamespace(suite.cluster, 'rbac');
+  const kc = suite.cluster.kubeConfig;
+  const core = kc.makeApiClient(CoreV1Api);
+  const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+  await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'reader' } } });
+  await rbac.createNamespacedRole({
+    namespace,
+    body: {
+      metadata: { name: 'pod-reader' },
+      // list pods, nothing on configmaps: the delete the testapp tries must be forbidden.
+      rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }],
+    },
+  });
+  await rbac.createNamespacedRoleBinding({
+    namespace,
+    body: {
+      metadata: { name: 'reader-reads-pods' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-reader' },
+      subjects: [{ kind: 'ServiceAccount', name: 'reader', namespace }],
+    },
+  });
+  await core.createNamespacedPod({
+    namespace,
+    body: { metadata: { name: 'checker' }, spec: { serviceAccountName: 'reader', containers: [testappContainer()] } },
+  });
+  const [pod] = await waitForPods(suite.cluster, namespace, (pods) => pods.length === 1 && isPodReady(pods[0]!), { description: 'pod checker to be Ready' });
+
+  const result = await getJson<{ namespace: string; listPods: number | string; deleteConfigMap: number | string }>(podUrl(pod!, '/kube-check'));
+  assert.deepEqual(result, { namespace, listPods: 200, deleteConfigMap: 403 });
+});
+
+test('the garbage collector deletes children through ownerReferences', async () => {
+  const namespace = await createNamespace(suite.cluster, 'gc');
+  const kc = suite.cluster.kubeConfig;
+  const core = kc.makeApiClient(CoreV1Api);
+  const apps = kc.makeApiClient(AppsV1Api);
+
+  const owner = await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'owner' } } });
+  const ownerReferences = [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: owner.metadata!.uid! }];
+  await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'child', ownerReferences } } });
+  await core.createNamespacedSecret({ namespace, body: { metadata: { name: 'child', ownerReferences } } });
+  await core.deleteNamespacedConfigMap({ namespace, name: 'owner' });
+  await pollUntil(
+    async () => {
+      const configMaps = await core.listNamespacedConfigMap({ namespace });
+      const secrets = await core.listNamespacedSecret({ namespace });
+      return !configMaps.items.some((item) => item.metadata?.name === 'child') && !secrets.items.some((item) => item.metadata?.name === 'child');
+    },
+    { description: 'the garbage collector to delete the owned ConfigMap and Secret', timeoutMs: 60_000, intervalMs: 500 },
+  );
+
+  // The same machinery removes a Deployment's ReplicaSet and, through the kubelet, its pods.
+  await apps.createNamespacedDeployment({ namespace, body: testappDeployment('owned', 1) });
+  await waitForPods(suite.cluster, namespace, (pods) => pods.length === 1 && isPodReady(pods[0]!), { labelSelector: 'app=owned', description: 'owned pod Ready' });
+  await apps.deleteNamespacedDeployment({ namespace, name: 'owned', propagationPolicy: 'Background' });
+  await pollUntil(async () => (await apps.listNamespacedReplicaSet({ namespace })).items.length === 0, {
+    description: 'the ReplicaSet of the deleted Deployment to be collected',
+    timeoutMs: 60_000,
+    intervalMs: 500,
+  });
+  await waitForPods(suite.cluster, namespace, (pods) => pods.length === 0, { labelSelector: 'app=owned', description: 'the pods of the deleted Deployment to be gone' });
+});
+
+test('a Service resolves to its ready endpoints through EndpointSlices, and requests spread over them', async () => {
+  assert.ok(
+    suite.cluster.acceptsLoopbackEndpoints,
+    'the control-plane binary rejects 127.x addresses in EndpointSlices; build it with the loopback patch (build-controlplane.ts PATCHES)',
+  );
+  const namespace = await createNamespace(suite.cluster, 'services');
+  const kc = suite.cluster.kubeConfig;
+  const core = kc.makeApiClient(CoreV1Api);
+  const apps = kc.makeApiClient(AppsV1Api);
+  await apps.createNamespacedDeployment({ namespace, body: testappDeployment('echo', 2) });
+  await core.createNamespacedService({
+    namespace,
+    body: { metadata: { name: 'echo' }, spec: { selector: { app: 'echo' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } },
+  });
+  const pods = await waitForPods(suite.cluster, namespace, (list) => list.length === 2 && list.every(isPodReady), {
+    labelSelector: 'app=echo',
+    description: 'two ready echo pods',
+  });
+  const podIPs = pods.map((pod) => pod.status!.podIP!).sort();
+
+  const endpoints = await pollUntil(
+    async () => {
+      const found = await resolveService(kc, namespace, 'echo', 80);
+      return found.length === 2 ? found : undefined;
+    },
+    {
+      description: 'service echo to resolve to two ready endpoints',
+      timeoutMs: 60_000,
+      intervalMs: 500,
+      diagnose: () =>
+        `kube-controller-manager log: ${suite.cluster.logs['kube-controller-manager']} ` +
+        '(a start-up WARNING about loopback EndpointSlices means the control-plane binary lacks its patch)',
+    },
+  );
+  assert.deepEqual(endpoints.map((endpoint) => endpoint.ip).sort(), podIPs);
+  assert.ok(endpoints.every((endpoint) => endpoint.port === 8080));
+
+  const client = new ServiceClient(kc, namespace, 'echo', { port: 'http', cacheMs: 1000 });
+  const answeredBy = new Set<string>();
+  for (let i = 0; i < 40 && answeredBy.size < 2; i++) {
+    const response = await client.fetch('/');
+    answeredBy.add(((await response.json()) as { hello: string }).hello);
+  }
+  assert.equal(answeredBy.size, 2, 'requests reach both pods');
+
+  // A pod that stops passing its readiness probe leaves the Service.
+  await getJson(podUrl(pods[0]!, '/control/unready'), { method: 'POST' });
+  await pollUntil(
+    async () => {
+      const found = await resolveService(kc, namespace, 'echo', 'http');
+      return found.length === 1 && found[0]!.ip === pods[1]!.status!.podIP;
+    },
+    { description: 'the unready pod to leave the Service endpoints', timeoutMs: 60_000, intervalMs: 500 },
+  );
+});

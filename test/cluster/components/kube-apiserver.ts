@@ -1,0 +1,52 @@
+import type { ClusterPki } from '../pki/cluster-pki.ts';
+import { SERVICE_CLUSTER_IP_RANGE } from '../pki/cluster-pki.ts';
+
+export const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
+
+export interface ApiServerConfig {
+  pki: ClusterPki;
+  etcdUrl: string;
+  securePort: number;
+  auditPolicyPath: string;
+  auditLogPath: string;
+}
+
+export function apiServerUrl(config: { securePort: number }): string {
+  return `https://127.0.0.1:${config.securePort}`;
+}
+
+export function apiServerArgs(config: ApiServerConfig): string[] {
+  const files = config.pki.files;
+  return [
+    'kube-apiserver',
+    `--etcd-servers=${config.etcdUrl}`,
+    '--bind-address=127.0.0.1',
+    '--advertise-address=127.0.0.1',
+    `--secure-port=${config.securePort}`,
+    `--tls-cert-file=${files.apiserverCertificate}`,
+    `--tls-private-key-file=${files.apiserverKey}`,
+    `--client-ca-file=${files.caCertificate}`,
+    '--authorization-mode=Node,RBAC',
+    '--enable-admission-plugins=NodeRestriction',
+    // Bound service-account tokens (TokenRequest API): the kubelet asks for
+    // them, pods reach the API server with them, RBAC applies.
+    `--service-account-issuer=${SERVICE_ACCOUNT_ISSUER}`,
+    `--service-account-key-file=${files.serviceAccountPublicKey}`,
+    `--service-account-signing-key-file=${files.serviceAccountPrivateKey}`,
+    `--service-cluster-ip-range=${SERVICE_CLUSTER_IP_RANGE}`,
+    '--allow-privileged=true',
+    `--requestheader-client-ca-file=${files.frontProxyCaCertificate}`,
+    '--requestheader-allowed-names=front-proxy-client',
+    '--requestheader-username-headers=X-Remote-User',
+    '--requestheader-group-headers=X-Remote-Group',
+    '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+    `--proxy-client-cert-file=${files.frontProxyClientCertificate}`,
+    `--proxy-client-key-file=${files.frontProxyClientKey}`,
+    `--audit-policy-file=${config.auditPolicyPath}`,
+    `--audit-log-path=${config.auditLogPath}`,
+    '--audit-log-format=json',
+    '--audit-log-maxsize=200',
+    '--audit-log-maxbackup=1',
+    '--profiling=false',
+  ];
+}

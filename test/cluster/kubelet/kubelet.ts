@@ -1,0 +1,181 @@
+import { readdirSync } from 'node:fs';
+import type { V1Pod } from '@kubernetes/client-node';
+import type { ApiClient } from '../api/api-client.ts';
+import { isNotFound } from '../api/api-client.ts';
+import { runListWatch } from '../api/list-watch.ts';
+import { describeError } from '../lib/wait.ts';
+import { apiVolumeServices } from './api-objects.ts';
+import { KUBELET_CRASH_BACKOFF } from './backoff.ts';
+import type { BackoffPolicy } from './backoff.ts';
+import { claimAddressBlock } from './address-block.ts';
+import type { AddressBlock } from './address-block.ts';
+import { PodIpAllocator } from './pod-ips.ts';
+import { PodWorker } from './pod-worker.ts';
+
+export interface KubeletNode {
+  name: string;
+  allocatable: { cpu: string; memory: string };
+}
+
+export interface LocalKubeletOptions {
+  api: ApiClient;
+  nodes: KubeletNode[];
+  podsDir: string;
+  pvcDir: string;
+  repoRoot: string;
+  apiServerUrl: string;
+  certificateAuthorityPem: string;
+  /** CrashLoopBackOff timing; defaults to the kubelet's 10s doubling to 5 min. */
+  backoff?: BackoffPolicy;
+  /** Told about every process group a pod starts, so they die with us. */
+  trackProcessGroup?: (processGroup: number, running: boolean) => void;
+  log: (line: string) => void;
+}
+
+/** The node address every pod reports as hostIP. */
+export const HOST_IP = '127.0.0.1';
+
+/**
+ * A kubelet for the proving ground: watches the pods bound to its nodes and
+ * runs each through a PodWorker.
+ */
+export class LocalKubelet {
+  private readonly options: LocalKubeletOptions;
+  private readonly workers = new Map<string, PodWorker>();
+  private readonly addressBlock: AddressBlock;
+  private readonly ips: PodIpAllocator;
+  private readonly watches = new AbortController();
+  private readonly processGroups = new Set<number>();
+  private stopped = false;
+
+  constructor(options: LocalKubeletOptions) {
+    this.options = options;
+    this.addressBlock = claimAddressBlock();
+    this.ips = new PodIpAllocator(this.addressBlock.block);
+  }
+
+  /** Pods of this kubelet get addresses in 127.<block>.0.0/16. */
+  get podNetwork(): string {
+    return `127.${this.addressBlock.block}.0.0/16`;
+  }
+
+  start(): void {
+    this.options.log(`kubelet: nodes ${this.options.nodes.map((node) => node.name).join(', ')}, pod network ${this.podNetwork}`);
+    for (const node of this.options.nodes) {
+      void runListWatch<V1Pod>({
+        client: this.options.api,
+        path: '/api/v1/pods',
+        query: { fieldSelector: `spec.nodeName=${node.name}` },
+        signal: this.watches.signal,
+        onList: (pods) => this.onList(node.name, pods),
+        onEvent: (type, pod) => (type === 'DELETED' ? this.onDeleted(pod) : this.onPod(pod)),
+        onError: (message) => this.options.log(`kubelet: ${message}`),
+      });
+    }
+  }
+
+  /** Stops watching and stops every pod process (quickly; nothing is written to the API). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.watches.abort();
+    await Promise.all([...this.workers.values()].map((worker) => worker.shutdown()));
+    this.workers.clear();
+    this.addressBlock.release();
+  }
+
+  /** Process groups of running pod containers. */
+  runningProcessGroups(): number[] {
+    return [...this.processGroups];
+  }
+
+  /** The directory of a pod's volumes, logs and kubeconfig (pods/<namespace>_<name>_<uid>). */
+  podDirectory(namespace: string, name: string): string | undefined {
+    for (const worker of this.workers.values()) {
+      if (worker.pod.metadata?.namespace === namespace && worker.pod.metadata?.name === name) return worker.podDir;
+    }
+    const prefix = `${namespace}_${name}_`;
+    const match = readdirSafe(this.options.podsDir).find((entry) => entry.startsWith(prefix));
+    return match ? `${this.options.podsDir}/${match}` : undefined;
+  }
+
+  private onList(nodeName: string, pods: V1Pod[]): void {
+    const present = new Set(pods.map((pod) => pod.metadata?.uid));
+    for (const [uid, worker] of this.workers) {
+      if (worker.pod.spec?.nodeName === nodeName && !present.has(uid)) void worker.vanished();
+    }
+    for (const pod of pods) this.onPod(pod);
+  }
+
+  private onPod(pod: V1Pod): void {
+    if (this.stopped) return;
+    const uid = pod.metadata?.uid;
+    if (!uid) return;
+    const existing = this.workers.get(uid);
+    if (existing) {
+      existing.update(pod);
+      return;
+    }
+    const phase = pod.status?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed') {
+      // Finished before we saw it (or in an earlier life of the kubelet): nothing runs;
+      // a deletion only needs the final removal.
+      if (pod.metadata?.deletionTimestamp) void this.removeFinishedPod(pod);
+      return;
+    }
+    const worker = new PodWorker(
+      {
+        api: this.options.api,
+        ips: this.ips,
+        podsDir: this.options.podsDir,
+        repoRoot: this.options.repoRoot,
+        apiServerUrl: this.options.apiServerUrl,
+        certificateAuthorityPem: this.options.certificateAuthorityPem,
+        hostIP: HOST_IP,
+        backoff: this.options.backoff ?? KUBELET_CRASH_BACKOFF,
+        volumeServices: apiVolumeServices(this.options.api, this.options.pvcDir),
+        nodeAllocatable: (nodeName) =>
+          this.options.nodes.find((node) => node.name === nodeName)?.allocatable ?? { cpu: '1', memory: '1Gi' },
+        trackProcessGroup: (processGroup, running) => {
+          if (running) this.processGroups.add(processGroup);
+          else this.processGroups.delete(processGroup);
+          this.options.trackProcessGroup?.(processGroup, running);
+        },
+        log: this.options.log,
+        finished: (finishedUid) => {
+          if (this.workers.get(finishedUid) === worker) this.workers.delete(finishedUid);
+        },
+      },
+      pod,
+    );
+    this.workers.set(uid, worker);
+    worker.start();
+  }
+
+  private onDeleted(pod: V1Pod): void {
+    const uid = pod.metadata?.uid;
+    const worker = uid ? this.workers.get(uid) : undefined;
+    if (worker) void worker.vanished();
+  }
+
+  private async removeFinishedPod(pod: V1Pod): Promise<void> {
+    const { namespace, name, uid } = pod.metadata ?? {};
+    try {
+      await this.options.api.delete(`/api/v1/namespaces/${namespace}/pods/${name}`, {
+        apiVersion: 'v1',
+        kind: 'DeleteOptions',
+        gracePeriodSeconds: 0,
+        preconditions: { uid },
+      });
+    } catch (error) {
+      if (!isNotFound(error)) this.options.log(`kubelet: deleting finished pod ${namespace}/${name}: ${describeError(error)}`);
+    }
+  }
+}
+
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { MountTable } from './mount-paths.ts';
+
+const table = new MountTable([
+  { mountPath: '/data', hostPath: '/host/pod/volumes/data' },
+  { mountPath: '/data/models/', hostPath: '/host/pvc/models' },
+]);
+
+test('a path under a mount is rewritten to the host directory, longest mount first', () => {
+  assert.equal(table.rewrite('/data/x.txt'), '/host/pod/volumes/data/x.txt');
+  assert.equal(table.rewrite('/data/models/m.onnx'), '/host/pvc/models/m.onnx');
+  assert.equal(table.rewrite('/data'), '/host/pod/volumes/data');
+});
+
+test('a --flag=/path value is rewritten too', () => {
+  assert.equal(table.rewrite('--model=/data/models/m.onnx'), '--model=/host/pvc/models/m.onnx');
+});
+
+test('look-alike prefixes and unrelated values are left alone', () => {
+  assert.equal(table.rewrite('/database/x'), '/database/x');
+  assert.equal(table.rewrite('serve'), 'serve');
+  assert.equal(table.rewrite('--name=/other'), '--name=/other');
+});
+
+test('file:// URIs under a mount are rewritten, bare or in a flag', () => {
+  assert.equal(table.rewrite('file:///data/models/m.onnx'), 'file:///host/pvc/models/m.onnx');
+  assert.equal(table.rewrite('--uri=file:///data/x'), '--uri=file:///host/pod/volumes/data/x');
+  assert.equal(table.rewrite('https://example.com/data/x'), 'https://example.com/data/x');
+});

@@ -1,0 +1,105 @@
+// Starting and stopping clusters leaves nothing behind: not after stop(), not
+// when the owning process dies, not after cluster:up / cluster:down.
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { REPO_ROOT, startCluster } from './cluster.ts';
+import { isProcessAlive, processesWithCommandLineContaining } from './lib/processes.ts';
+import { pollUntil } from './lib/wait.ts';
+import { isPodReady, waitForPods } from './test-cluster.ts';
+import { testappContainer } from './testapp-spec.ts';
+import { kubectlPath } from './tools.ts';
+
+const execFileAsync = promisify(execFile);
+const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
+const progress = (line: string): void => void process.stderr.write(`[cluster] ${line}\n`);
+
+/** What `pgrep -f` finds for a cluster directory (empty when pgrep finds nothing). */
+async function pgrep(pattern: string): Promise<string> {
+  try {
+    return (await execFileAsync('pgrep', ['-af', pattern])).stdout.trim();
+  } catch {
+    return '';
+  }
+}
+
+test('stopping a cluster leaves no process behind, pods included', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'modelship-lifecycle-'));
+  const cluster = await startCluster({ dir, onProgress: progress });
+  let pids: number[] = [];
+  try {
+    const core = cluster.kubeConfig.makeApiClient(CoreV1Api);
+    await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'runner' }, spec: { containers: [testappContainer()] } } });
+    await waitForPods(cluster, 'default', (pods) => pods.length === 1 && isPodReady(pods[0]!), { description: 'pod runner Ready' });
+    pids = [...cluster.components.map((component) => component.pid), ...(cluster.kubelet?.runningProcessGroups() ?? [])];
+    assert.equal(pids.length, 5, 'four components and one pod process');
+    assert.ok(pids.every(isProcessAlive));
+  } finally {
+    await cluster.stop();
+  }
+  assert.deepEqual(pids.filter(isProcessAlive), [], 'every component and pod process has exited');
+  assert.deepEqual(processesWithCommandLineContaining(dir), []);
+  assert.equal(await pgrep(dir), '');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('when the process that started a cluster dies, the guardian stops everything', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'modelship-orphan-'));
+  const script = `
+    const { startCluster } = await import(${JSON.stringify(join(REPO_ROOT, 'test/cluster/cluster.ts'))});
+    const { testappContainer } = await import(${JSON.stringify(join(REPO_ROOT, 'test/cluster/testapp-spec.ts'))});
+    const cluster = await startCluster({ dir: process.argv[1] });
+    await cluster.api.create('/api/v1/namespaces/default/pods', { metadata: { name: 'orphan' }, spec: { containers: [testappContainer()] } });
+    console.log('STARTED');
+    setInterval(() => {}, 1000);
+  `;
+  const owner = spawn(process.execPath, ['--input-type=module', '-e', script, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      owner.stdout.on('data', (chunk: Buffer) => (chunk.toString().includes('STARTED') ? resolve() : undefined));
+      owner.on('exit', (code) => reject(new Error(`the owner process exited (${code}) before starting its cluster`)));
+    });
+    // Wait for the pod's process, so the guardian has a pod to clean up too.
+    await pollUntil(() => processesWithCommandLineContaining(`${dir}/pods/`).length > 0, {
+      description: 'the orphan pod process to start',
+      timeoutMs: 120_000,
+    });
+    owner.kill('SIGKILL');
+    await pollUntil(() => processesWithCommandLineContaining(`${dir}/`).length === 0, {
+      description: 'the guardian to stop every process of the dead owner',
+      timeoutMs: 60_000,
+      diagnose: () => JSON.stringify(processesWithCommandLineContaining(`${dir}/`)),
+    });
+    assert.equal(await pgrep(`${dir}/`), '');
+  } finally {
+    owner.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('cluster:up starts a background cluster kubectl can use; cluster:down leaves nothing behind', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'modelship-cli-'));
+  try {
+    const up = await execFileAsync(process.execPath, [cli, 'up', '--dir', dir], { cwd: REPO_ROOT, timeout: 600_000 });
+    const exportLine = up.stdout.trim();
+    assert.equal(exportLine, `export KUBECONFIG=${join(dir, 'kubeconfig')}`);
+    assert.match(up.stderr, /cluster up in/);
+
+    const nodes = await execFileAsync(kubectlPath(), ['get', 'nodes'], { env: { ...process.env, KUBECONFIG: join(dir, 'kubeconfig') } });
+    assert.match(nodes.stdout, /proving-ground\s+Ready/);
+    assert.notEqual(await pgrep(`${dir}/`), '', 'the cluster runs in the background');
+
+    const down = await execFileAsync(process.execPath, [cli, 'down', '--dir', dir], { cwd: REPO_ROOT, timeout: 180_000 });
+    assert.match(down.stderr, /no process left/);
+    assert.equal(await pgrep(dir), '');
+  } finally {
+    await execFileAsync(process.execPath, [cli, 'down', '--dir', dir], { cwd: REPO_ROOT, timeout: 180_000 }).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,119 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { V1PersistentVolume, V1PersistentVolumeClaim } from '@kubernetes/client-node';
+import type { ApiClient } from '../api/api-client.ts';
+import { isConflict, isNotFound } from '../api/api-client.ts';
+import { runListWatch } from '../api/list-watch.ts';
+import { describeError } from '../lib/wait.ts';
+
+export const STORAGE_CLASS = 'standard';
+export const PROVISIONER = 'modelship.io/local-directory';
+
+export interface LocalVolumeProvisionerOptions {
+  api: ApiClient;
+  pvcDir: string;
+  log: (line: string) => void;
+}
+
+/**
+ * A dynamic provisioner for the default StorageClass: each claim gets a
+ * directory (<pvcDir>/<namespace>/<claim>) as a hostPath PersistentVolume
+ * pre-bound to it, so the scheduler's volume binding and the PV controller
+ * behave as in a real cluster and the kubelet mounts the directory. Released
+ * volumes (claim deleted) are removed with their directory.
+ */
+export class LocalVolumeProvisioner {
+  private readonly options: LocalVolumeProvisionerOptions;
+  private readonly abort = new AbortController();
+  private readonly inFlight = new Set<string>();
+
+  constructor(options: LocalVolumeProvisionerOptions) {
+    this.options = options;
+  }
+
+  async start(): Promise<void> {
+    await this.ensureStorageClass();
+    void runListWatch<V1PersistentVolumeClaim>({
+      client: this.options.api,
+      path: '/api/v1/persistentvolumeclaims',
+      signal: this.abort.signal,
+      onList: (claims) => claims.forEach((claim) => void this.provision(claim)),
+      onEvent: (type, claim) => {
+        if (type !== 'DELETED') void this.provision(claim);
+      },
+      onError: (message) => this.options.log(`provisioner: ${message}`),
+    });
+    void runListWatch<V1PersistentVolume>({
+      client: this.options.api,
+      path: '/api/v1/persistentvolumes',
+      signal: this.abort.signal,
+      onList: (volumes) => volumes.forEach((volume) => void this.reclaim(volume)),
+      onEvent: (type, volume) => {
+        if (type !== 'DELETED') void this.reclaim(volume);
+      },
+      onError: (message) => this.options.log(`provisioner: ${message}`),
+    });
+  }
+
+  stop(): void {
+    this.abort.abort();
+  }
+
+  private async ensureStorageClass(): Promise<void> {
+    try {
+      await this.options.api.create('/apis/storage.k8s.io/v1/storageclasses', {
+        apiVersion: 'storage.k8s.io/v1',
+        kind: 'StorageClass',
+        metadata: { name: STORAGE_CLASS, annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
+        provisioner: PROVISIONER,
+        reclaimPolicy: 'Delete',
+        volumeBindingMode: 'Immediate',
+      });
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+    }
+  }
+
+  private async provision(claim: V1PersistentVolumeClaim): Promise<void> {
+    const { namespace = 'default', name = '', uid = '' } = claim.metadata ?? {};
+    const className = claim.spec?.storageClassName;
+    if (claim.spec?.volumeName || claim.status?.phase === 'Bound' || className !== STORAGE_CLASS) return;
+    if (this.inFlight.has(uid)) return;
+    this.inFlight.add(uid);
+    const path = join(this.options.pvcDir, namespace, name);
+    try {
+      mkdirSync(path, { recursive: true });
+      await this.options.api.create('/api/v1/persistentvolumes', {
+        apiVersion: 'v1',
+        kind: 'PersistentVolume',
+        metadata: { name: `pvc-${uid}`, annotations: { 'pv.kubernetes.io/provisioned-by': PROVISIONER } },
+        spec: {
+          capacity: { storage: claim.spec?.resources?.requests?.storage ?? '1Gi' },
+          accessModes: claim.spec?.accessModes ?? ['ReadWriteOnce'],
+          hostPath: { path, type: 'DirectoryOrCreate' },
+          claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name, uid },
+          storageClassName: STORAGE_CLASS,
+          persistentVolumeReclaimPolicy: 'Delete',
+          volumeMode: claim.spec?.volumeMode ?? 'Filesystem',
+        },
+      });
+      this.options.log(`provisioner: ${namespace}/${name} → ${path}`);
+    } catch (error) {
+      if (!isConflict(error)) this.options.log(`provisioner: cannot provision ${namespace}/${name}: ${describeError(error)}`);
+    } finally {
+      this.inFlight.delete(uid);
+    }
+  }
+
+  private async reclaim(volume: V1PersistentVolume): Promise<void> {
+    if (volume.metadata?.annotations?.['pv.kubernetes.io/provisioned-by'] !== PROVISIONER) return;
+    if (volume.status?.phase !== 'Released' || volume.spec?.persistentVolumeReclaimPolicy !== 'Delete') return;
+    const path = volume.spec?.hostPath?.path;
+    try {
+      if (path?.startsWith(this.options.pvcDir)) rmSync(path, { recursive: true, force: true });
+      await this.options.api.delete(`/api/v1/persistentvolumes/${volume.metadata?.name}`);
+    } catch (error) {
+      if (!isNotFound(error)) this.options.log(`provisioner: cannot delete ${volume.metadata?.name}: ${describeError(error)}`);
+    }
+  }
+}
