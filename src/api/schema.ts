@@ -738,7 +738,13 @@ export const ModelDeploymentStatusSchema = Type.Object(
       }),
     ),
   },
-  { description: 'Observed state, written by the operator.' },
+  {
+    description: 'Observed state, written by the operator.',
+    // The API server fills this in on every read until the operator writes a status, so a ModelDeployment
+    // never looks finished before the operator has seen it: kstatus (helm --wait=watcher, Flux) calls an
+    // object with no status at all Current, but one whose observedGeneration lags its generation InProgress.
+    default: { observedGeneration: 0 },
+  },
 );
 
 // ---------------------------------------------------------------------------------------------------------
