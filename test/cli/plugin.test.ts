@@ -1,6 +1,6 @@
 // Every `kubectl modelship` command against the proving ground, run the way a user runs it: the real
 // kubectl finds the plugin on the PATH. The operator is the chart's, under the chart's RBAC.
-import { after, before, describe, test, type TestContext } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -156,13 +156,6 @@ describe('kubectl modelship on the proving ground', () => {
   });
 
   describe('during a canary that waits for promotion', () => {
-    // These need Canary steps and the manual-control annotations in the operator (issue 5). Until it runs a
-    // canary, the probe below is reported as TODO and the rest are skipped with that reason, not failed.
-    let canarySupported = false;
-    const needsCanary = (t: TestContext): boolean => {
-      if (!canarySupported) t.skip('the operator does not run Canary steps yet (issue 5): see the TODO above');
-      return canarySupported;
-    };
     const canary = (version: string) =>
       modelDeployment('fraud', { replicas: 2, rollout: { strategy: 'Canary', steps: [{ setWeight: 50 }, { pause: {} }] } }, { version });
     const waitCanary = (version: string, timeoutMs = 180_000) =>
@@ -182,19 +175,12 @@ describe('kubectl modelship on the proving ground', () => {
       await waitReady(cluster, NS, 'fraud');
     });
 
-    test('the operator holds a canary at a pause: {} step (probe)', async (t) => {
+    test('the operator holds a canary at a pause: {} step', async () => {
       await apply(canary('2'));
-      try {
-        await waitCanary('2', 90_000);
-        canarySupported = true;
-      } catch (err) {
-        t.todo('the operator does not run Canary steps yet (issue 5)');
-        throw err;
-      }
+      await waitCanary('2', 90_000);
     });
 
-    test('status shows both revisions, the weight and the step', async (t) => {
-      if (!needsCanary(t)) return;
+    test('status shows both revisions, the weight and the step', async () => {
       const res = await run('status', 'fraud');
       assert.equal(res.code, 0, res.stderr);
       assert.match(res.stdout, /^\s+stable\s+\d+\s+1\s+\S+\s+50%/m);
@@ -202,16 +188,14 @@ describe('kubectl modelship on the proving ground', () => {
       assert.match(res.stdout, /^\s+>\s+1\s+pause until promoted/m);
     });
 
-    test('promote --full moves the canary to stable', async (t) => {
-      if (!needsCanary(t)) return;
+    test('promote --full moves the canary to stable', async () => {
       const res = await run('promote', 'fraud', '--full');
       assert.equal(res.code, 0, res.stderr);
       const m = await waitStable('2');
       assert.equal(m.metadata.annotations?.['modelship.io/promote'], undefined, 'the operator removes the one-shot annotation');
     });
 
-    test('abort sends the traffic back to stable and the ModelDeployment reports the aborted version', async (t) => {
-      if (!needsCanary(t)) return;
+    test('abort sends the traffic back to stable and the ModelDeployment reports the aborted version', async () => {
       await apply(canary('3'));
       await waitCanary('3');
       const res = await run('abort', 'fraud');
@@ -224,16 +208,14 @@ describe('kubectl modelship on the proving ground', () => {
       assert.equal(m.status?.canaryRevision, undefined);
     });
 
-    test('history lists promoted and aborted revisions', async (t) => {
-      if (!needsCanary(t)) return;
+    test('history lists promoted and aborted revisions', async () => {
       const res = await run('history', 'fraud');
       assert.equal(res.code, 0, res.stderr);
       assert.match(res.stdout, /^\d+\s+3\s+Aborted\s/m);
       assert.match(res.stdout, /^\d+\s+2\s+Serving\s+Stable/m);
     });
 
-    test('retry rolls the aborted version out again', async (t) => {
-      if (!needsCanary(t)) return;
+    test('retry rolls the aborted version out again', async () => {
       const res = await run('retry', 'fraud');
       assert.equal(res.code, 0, res.stderr);
       await waitCanary('3');
@@ -241,8 +223,7 @@ describe('kubectl modelship on the proving ground', () => {
       await waitStable('3');
     });
 
-    test('undo rolls back to the previous promoted revision; --to-revision picks one by version', async (t) => {
-      if (!needsCanary(t)) return;
+    test('undo rolls back to the previous promoted revision; --to-revision picks one by version', async () => {
       const res = await run('undo', 'fraud');
       assert.equal(res.code, 0, res.stderr);
       assert.match(res.stdout, /rolling back to revision \d+ \(version 2/);

@@ -368,12 +368,9 @@ test('images the kubelet does not know are reported Running and Ready without ru
   await waitForPods(suite.cluster, namespace, (pods) => pods.length === 0, { description: 'nginx to be deleted' });
 });
 
-const runtimeFixture = join(REPO_ROOT, 'runtime', 'fixtures', 'linear_regression.onnx');
-const runtimeEntry = join(REPO_ROOT, 'runtime', 'main.ts');
 
 test(
   'a Deployment of the runtime image fetches its model in an init container and serves it',
-  { skip: !existsSync(runtimeEntry) || !existsSync(runtimeFixture) ? 'runtime/main.ts or its fixture model is missing' : false },
   async () => {
     const namespace = await createNamespace(suite.cluster, 'runtime');
     const { apps } = apis();
