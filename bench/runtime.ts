@@ -1,0 +1,273 @@
+/**
+ * `npm run bench:runtime`: the runtime against its yardsticks, in one run, with one load generator
+ * (wrk; see bench/load/run-load.ts for why not autocannon) and the same models:
+ *
+ *   tiny model (linear regression, 10 features): our runtime, a raw node:http + onnxruntime-node server
+ *   (the stack's limit) and Flask + scikit-learn under gunicorn -w 2 (the seed baseline);
+ *   CNN-sized model (light_resnet50): our runtime vs batched session.run in-process;
+ *   health: /v2/health/ready p99, probed 50 times a second, while the CNN saturates inference.
+ *
+ * Each contender and its yardstick are measured in alternating rounds and the best round of each counts:
+ * on a shared machine, other work comes and goes, and alternating keeps both sides exposed to it alike.
+ * Prints a table and, as its last line, a JSON summary.
+ * Flags: --duration <s> (default 10), --connections <n> (default 16), --rounds <n> (default 3).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ensureVenv } from '../runtime/fixtures/python-venv.ts';
+import { FIXTURES } from '../runtime/fixtures/paths.ts';
+import { ensureWrk, runLoad } from './load/run-load.ts';
+import type { LoadResult, LoadSpec } from './load/load-spec.ts';
+import { freePort, spawnServer } from './servers/spawn-server.ts';
+import type { RunningServer } from './servers/spawn-server.ts';
+
+const GOALS = { tinyVsSeed: 3.0, tinyVsRaw: 0.9, cnnVsBatchedInProcess: 0.9, healthP99Ms: 10 };
+
+const { values: flags } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '16' },
+    rounds: { type: 'string', default: '3' },
+  },
+});
+const durationSeconds = Number(flags.duration);
+const connections = Number(flags.connections);
+const rounds = Math.max(1, Number(flags.rounds));
+// A CNN batch takes seconds on two cores: measure long enough for several batches to finish, with fewer
+// connections so that answers come back often enough to count.
+const cnnSeconds = Math.max(20, durationSeconds * 2);
+const CNN_CONNECTIONS = 8;
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const node = process.execPath;
+const scratch = mkdtempSync(join(tmpdir(), 'modelship-bench-'));
+const log = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
+
+// One row of the diabetes data set (the same features for every server).
+const FEATURES = [0.038, 0.051, 0.062, 0.022, -0.044, -0.035, -0.043, -0.003, 0.02, -0.018];
+
+interface Measurement {
+  name: string;
+  requestsPerSecond: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  rssMiB: number;
+  /** Server CPU time per answered request: less sensitive than req/s to other load on the machine. */
+  cpuMicrosPerRequest: number;
+  failures: number;
+}
+
+interface InProcessResult {
+  imagesPerSecond: number;
+  byBatch: Record<string, number>;
+}
+
+function bodyFile(name: string, content: string | Buffer): string {
+  const path = join(scratch, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+function post(url: string, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }): LoadSpec {
+  return { url, method: 'POST', headers, bodyFile: body, connections, durationSeconds };
+}
+
+function healthProbe(base: string, seconds: number): LoadSpec {
+  return { url: `${base}/v2/health/ready`, method: 'GET', headers: {}, connections: 1, durationSeconds: seconds, ratePerSecond: 50 };
+}
+
+/** One measured run against a running server; `probe`, when given, runs alongside it. */
+async function measure(name: string, server: RunningServer, load: LoadSpec, probe?: LoadSpec): Promise<{ measurement: Measurement; probe?: LoadResult }> {
+  const cpuBefore = server.cpuSeconds();
+  const [result, probed] = await Promise.all([runLoad(load), probe === undefined ? undefined : runLoad(probe)]);
+  const cpuSeconds = server.cpuSeconds() - cpuBefore;
+  const measurement: Measurement = {
+    name,
+    requestsPerSecond: Math.round(result.requestsPerSecond * 10) / 10,
+    latencyP50Ms: result.latencyMs.p50,
+    latencyP99Ms: result.latencyMs.p99,
+    rssMiB: Math.round(server.rssMiB()),
+    cpuMicrosPerRequest: Math.round((cpuSeconds * 1e6) / Math.max(1, result.ok)),
+    failures: result.failures,
+  };
+  return probed === undefined ? { measurement } : { measurement, probe: probed };
+}
+
+async function warmUp(load: LoadSpec): Promise<void> {
+  await runLoad({ ...load, durationSeconds: 3 });
+}
+
+function best<T>(items: T[], score: (item: T) => number): T {
+  return items.reduce((winner, item) => (score(item) > score(winner) ? item : winner));
+}
+
+async function startRuntime(model: string, name: string): Promise<{ server: RunningServer; base: string }> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const args = ['runtime/main.ts', 'serve', model, '--name', name, '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn'];
+  return { server: await spawnServer(node, args, `${base}/v2/health/ready`), base };
+}
+
+function inProcessCnn(): InProcessResult {
+  const output = execFileSync(node, ['bench/servers/cnn-in-process.ts', FIXTURES.cnn, String(Math.max(4, durationSeconds / 2))], { encoding: 'utf8' });
+  return JSON.parse(output.trim().split('\n').pop()!) as InProcessResult;
+}
+
+function cnnBinaryBody(): { path: string; headerLength: number } {
+  const pixels = new Float32Array(3 * 224 * 224).fill(0.5);
+  const header = Buffer.from(
+    JSON.stringify({
+      inputs: [{ name: 'gpu_0/data_0', datatype: 'FP32', shape: [1, 3, 224, 224], parameters: { binary_data_size: pixels.byteLength } }],
+      outputs: [{ name: 'gpu_0/softmax_1', parameters: { binary_data: true } }],
+    }),
+  );
+  return { path: bodyFile('cnn.bin', Buffer.concat([header, Buffer.from(pixels.buffer)])), headerLength: header.byteLength };
+}
+
+async function benchTiny(gunicorn: string) {
+  const tinyBody = bodyFile('tiny.json', JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 10], data: FEATURES }] }));
+  const ours = await startRuntime(FIXTURES.linearRegression, 'tiny');
+  const rawPort = await freePort();
+  const raw = await spawnServer(node, ['bench/servers/raw-node-server.ts', FIXTURES.linearRegression, 'tiny', String(rawPort)], `http://127.0.0.1:${rawPort}/ready`);
+  const oursLoad = post(`${ours.base}/v2/models/tiny/infer`, tinyBody);
+  const rawLoad = post(`http://127.0.0.1:${rawPort}/v2/models/tiny/infer`, tinyBody);
+  const oursRounds: { measurement: Measurement; probe?: LoadResult }[] = [];
+  const rawRounds: Measurement[] = [];
+  try {
+    await warmUp(oursLoad);
+    await warmUp(rawLoad);
+    for (let round = 1; round <= rounds; round++) {
+      oursRounds.push(await measure('modelship runtime', ours.server, oursLoad, healthProbe(ours.base, durationSeconds)));
+      rawRounds.push((await measure('raw node:http + onnxruntime-node', raw, rawLoad)).measurement);
+      log(`  round ${round}: ours ${oursRounds.at(-1)!.measurement.requestsPerSecond} req/s, raw ${rawRounds.at(-1)!.requestsPerSecond} req/s`);
+    }
+  } finally {
+    await ours.server.stop();
+    await raw.stop();
+  }
+
+  const flaskPort = await freePort();
+  const flask = await spawnServer(
+    gunicorn,
+    ['-w', '2', '--chdir', join(repo, 'bench/servers'), '-b', `127.0.0.1:${flaskPort}`, '--log-level', 'warning', 'flask_app:app'],
+    `http://127.0.0.1:${flaskPort}/health`,
+  );
+  let seed: Measurement;
+  try {
+    const flaskLoad = post(`http://127.0.0.1:${flaskPort}/predict`, bodyFile('flask.json', JSON.stringify({ features: FEATURES })));
+    await warmUp(flaskLoad);
+    // The seed is an order of magnitude slower; one round is enough to place it.
+    seed = (await measure('Flask + scikit-learn, gunicorn -w 2', flask, flaskLoad)).measurement;
+    log(`  seed: ${seed.requestsPerSecond} req/s`);
+  } finally {
+    await flask.stop();
+  }
+  const bestOurs = best(oursRounds, (round) => round.measurement.requestsPerSecond);
+  return { ours: bestOurs.measurement, healthUnderTinyLoad: bestOurs.probe!, raw: best(rawRounds, (round) => round.requestsPerSecond), seed };
+}
+
+async function benchCnn() {
+  const cnn = cnnBinaryBody();
+  const ours = await startRuntime(FIXTURES.cnn, 'cnn');
+  const load: LoadSpec = {
+    ...post(`${ours.base}/v2/models/cnn/infer`, cnn.path, {
+      'content-type': 'application/octet-stream',
+      'inference-header-content-length': String(cnn.headerLength),
+    }),
+    durationSeconds: cnnSeconds,
+    connections: CNN_CONNECTIONS,
+  };
+  const oursRounds: { measurement: Measurement; probe?: LoadResult }[] = [];
+  const inProcessRounds: InProcessResult[] = [];
+  try {
+    await warmUp(load);
+    for (let round = 1; round <= rounds; round++) {
+      inProcessRounds.push(inProcessCnn());
+      oursRounds.push(await measure('modelship runtime (CNN, binary tensors)', ours.server, load, healthProbe(ours.base, cnnSeconds)));
+      log(`  round ${round}: in-process ${inProcessRounds.at(-1)!.imagesPerSecond.toFixed(1)} images/s, ours ${oursRounds.at(-1)!.measurement.requestsPerSecond} req/s`);
+    }
+  } finally {
+    await ours.server.stop();
+  }
+  const bestOurs = best(oursRounds, (round) => round.measurement.requestsPerSecond);
+  // Health is judged over every saturated round, not just the fastest one.
+  const worstHealth = best(oursRounds.map((round) => round.probe!), (probe) => probe.latencyMs.p99);
+  return { ours: bestOurs.measurement, inProcess: best(inProcessRounds, (round) => round.imagesPerSecond), health: worstHealth };
+}
+
+async function main(): Promise<void> {
+  log('preparing fixtures, wrk and the Python baseline');
+  execFileSync(node, ['runtime/fixtures/setup.ts'], { cwd: repo, stdio: 'inherit' });
+  ensureWrk(log);
+  const python = ensureVenv(join(repo, 'bench/.venv'), join(repo, 'bench/requirements.txt'), log);
+  process.chdir(repo);
+  const loadBefore = loadavg()[0]!;
+
+  log(`tiny model: ${rounds} alternating rounds of ${durationSeconds} s, ${connections} connections`);
+  const tiny = await benchTiny(join(python, '..', 'gunicorn'));
+  log(`CNN-sized model: ${rounds} alternating rounds (in-process batches, then our runtime for ${cnnSeconds} s, ${CNN_CONNECTIONS} connections)`);
+  const cnn = await benchCnn();
+  const loadAfter = loadavg()[0]!;
+
+  const ratios = {
+    tinyVsSeed: tiny.ours.requestsPerSecond / tiny.seed.requestsPerSecond,
+    tinyVsRaw: tiny.ours.requestsPerSecond / tiny.raw.requestsPerSecond,
+    cnnVsBatchedInProcess: cnn.ours.requestsPerSecond / cnn.inProcess.imagesPerSecond,
+  };
+  const healthP99Ms = cnn.health.latencyMs.p99;
+
+  const pad = (text: string, width: number): string => text.padEnd(width);
+  console.log('');
+  console.log(pad('server', 44) + pad('req/s', 10) + pad('p50 ms', 10) + pad('p99 ms', 10) + pad('RSS MiB', 9) + pad('CPU us/req', 12) + 'failures');
+  for (const row of [tiny.ours, tiny.raw, tiny.seed, cnn.ours]) {
+    console.log(
+      pad(row.name, 44) +
+        pad(String(row.requestsPerSecond), 10) +
+        pad(String(row.latencyP50Ms), 10) +
+        pad(String(row.latencyP99Ms), 10) +
+        pad(String(row.rssMiB), 9) +
+        pad(String(row.cpuMicrosPerRequest), 12) +
+        String(row.failures),
+    );
+  }
+  console.log(pad('batched session.run in-process (CNN)', 44) + `${cnn.inProcess.imagesPerSecond.toFixed(1)} images/s ${JSON.stringify(cnn.inProcess.byBatch)}`);
+  console.log(`health p99 while the CNN saturates inference: ${healthP99Ms} ms (${cnn.health.ok} probes, ${cnn.health.failures} failed)`);
+  console.log(`health p99 while the tiny model saturates the runtime: ${tiny.healthUnderTinyLoad.latencyMs.p99} ms`);
+  console.log(`load average (1 min) before/after: ${loadBefore.toFixed(2)} / ${loadAfter.toFixed(2)} on ${availableParallelism()} CPUs`);
+  console.log('');
+  const verdict = (value: number, goal: number, atLeast: boolean): string =>
+    `${value.toFixed(2)} (goal ${atLeast ? '>=' : '<'} ${goal}: ${(atLeast ? value >= goal : value < goal) ? 'met' : 'MISSED'})`;
+  console.log(`tiny vs seed:               ${verdict(ratios.tinyVsSeed, GOALS.tinyVsSeed, true)}`);
+  console.log(`tiny vs raw:                ${verdict(ratios.tinyVsRaw, GOALS.tinyVsRaw, true)}`);
+  console.log(`CNN vs batched in-process:  ${verdict(ratios.cnnVsBatchedInProcess, GOALS.cnnVsBatchedInProcess, true)}`);
+  console.log(`health p99 ms:              ${verdict(healthP99Ms, GOALS.healthP99Ms, false)}`);
+
+  const summary = {
+    durationSeconds,
+    connections,
+    rounds,
+    tiny: { ours: tiny.ours, raw: tiny.raw, seed: tiny.seed },
+    cnn: { ours: cnn.ours, batchedInProcessImagesPerSecond: cnn.inProcess.imagesPerSecond, byBatch: cnn.inProcess.byBatch },
+    healthP99Ms,
+    healthP99MsUnderTinyLoad: tiny.healthUnderTinyLoad.latencyMs.p99,
+    loadAverage: { before: loadBefore, after: loadAfter, cpus: availableParallelism() },
+    ratios,
+    goals: GOALS,
+    met: {
+      tinyVsSeed: ratios.tinyVsSeed >= GOALS.tinyVsSeed,
+      tinyVsRaw: ratios.tinyVsRaw >= GOALS.tinyVsRaw,
+      cnnVsBatchedInProcess: ratios.cnnVsBatchedInProcess >= GOALS.cnnVsBatchedInProcess,
+      healthP99Ms: healthP99Ms < GOALS.healthP99Ms,
+    },
+  };
+  console.log(JSON.stringify(summary));
+}
+
+try {
+  await main();
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}

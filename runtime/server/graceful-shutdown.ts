@@ -1,0 +1,49 @@
+import type { Server } from 'node:http';
+import type { Logger } from '../log.ts';
+import type { ServedModel } from '../model/served-model.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface ShutdownParts {
+  server: Server;
+  model: ServedModel;
+  inflight: { count: number };
+  log: Logger;
+  drainTimeoutMs: number;
+}
+
+/**
+ * On SIGTERM (and SIGINT): report not ready, stop accepting connections, let every request already
+ * received finish, then exit 0. Requests still arriving on open keep-alive connections are served too:
+ * they were sent before the endpoint left rotation.
+ */
+export function installGracefulShutdown(parts: ShutdownParts): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    void shutDown(parts, signal).then(
+      (code) => process.exit(code),
+      (error: unknown) => {
+        parts.log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+async function shutDown({ server, model, inflight, log, drainTimeoutMs }: ShutdownParts, signal: NodeJS.Signals): Promise<number> {
+  log.info({ signal, inflight: inflight.count, queued: model.queueDepth }, 'shutting down: draining in-flight requests');
+  model.beginStopping();
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const deadline = Date.now() + drainTimeoutMs;
+  while (inflight.count > 0 && Date.now() < deadline) await sleep(10);
+  const drained = await model.drain(Math.max(0, deadline - Date.now()));
+  if (inflight.count > 0 || !drained) log.warn({ inflight: inflight.count }, 'drain timeout passed; dropping what is left');
+  server.closeAllConnections();
+  await closed;
+  await model.close();
+  log.info('stopped');
+  return 0;
+}

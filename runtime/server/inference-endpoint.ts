@@ -1,0 +1,102 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Protocol } from '../metrics.ts';
+import type { ModelSignature } from '../model/signature.ts';
+import { ProtocolError } from '../protocol/errors.ts';
+import { parseV2InferRequest } from '../protocol/v2-infer-request.ts';
+import { encodeV2InferResponse } from '../protocol/v2-infer-response.ts';
+import type { EncodedResponse } from '../protocol/v2-infer-response.ts';
+import type { Tensor } from '../tensor/datatypes.ts';
+import { encodeV1Predictions, parseV1PredictRequest } from '../protocol/v1-predict.ts';
+import type { RuntimeContext } from './context.ts';
+import { readBody } from './read-body.ts';
+import { errorAnswer, sendError, sendJson } from './respond.ts';
+import { checkModelAddress } from './model-address.ts';
+
+/**
+ * The two inference endpoints share one path through the process: authorise, find the model, check it is
+ * ready, read the body, decode, infer, encode, answer — and count every answer, errors included, in the
+ * metrics the operator's rollout analysis reads.
+ */
+
+interface Decoded {
+  inputs: Record<string, Tensor>;
+}
+
+/** What differs between the protocols: how a request body becomes tensors and outputs become an answer. */
+interface ProtocolCodec<Request extends Decoded> {
+  protocol: Protocol;
+  decode(body: Buffer, req: IncomingMessage, signature: ModelSignature): Request;
+  encode(context: RuntimeContext, request: Request, outputs: Record<string, Tensor>, signature: ModelSignature): EncodedResponse;
+}
+
+const V2_CODEC: ProtocolCodec<ReturnType<typeof parseV2InferRequest>> = {
+  protocol: 'v2',
+  decode: (body, req, signature) => parseV2InferRequest(body, headerValue(req, 'inference-header-content-length'), signature),
+  encode: (context, request, outputs, signature) =>
+    encodeV2InferResponse(context.model.name, context.model.version, request, outputs, signature),
+};
+
+const V1_CODEC: ProtocolCodec<Decoded> = {
+  protocol: 'v1',
+  decode: (body, _req, signature) => ({ inputs: parseV1PredictRequest(body, signature) }),
+  encode: (_context, _request, outputs, signature) => ({ body: encodeV1Predictions(outputs, signature), jsonLength: undefined }),
+};
+
+export function answerV2Infer(context: RuntimeContext, req: IncomingMessage, res: ServerResponse, name: string, version: string | undefined): void {
+  void answerInference(context, req, res, name, version, V2_CODEC);
+}
+
+export function answerV1Predict(context: RuntimeContext, req: IncomingMessage, res: ServerResponse, name: string): void {
+  void answerInference(context, req, res, name, undefined, V1_CODEC);
+}
+
+async function answerInference<Request extends Decoded>(
+  context: RuntimeContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  name: string,
+  version: string | undefined,
+  codec: ProtocolCodec<Request>,
+): Promise<void> {
+  const started = performance.now();
+  context.inflight.count++;
+  let status = 200;
+  try {
+    context.auth?.check(req);
+    checkModelAddress(context.model, name, version);
+    const signature = context.model.signature;
+    if (signature === undefined || context.model.state.phase === 'failed') {
+      throw new ProtocolError(503, context.model.notReadyReason() ?? 'model is not ready');
+    }
+    const body = await readBody(req, context.maxBodyBytes);
+    if (context.injectErrorRate > 0 && Math.random() < context.injectErrorRate) {
+      throw new ProtocolError(500, 'injected failure');
+    }
+    const request = codec.decode(body, req, signature);
+    const outputs = await context.model.infer(request.inputs);
+    const encoded = codec.encode(context, request, outputs, signature);
+    if (encoded.jsonLength === undefined) {
+      sendJson(res, 200, encoded.body as string);
+    } else {
+      res.writeHead(200, {
+        'content-type': 'application/octet-stream',
+        'content-length': encoded.body.length,
+        'inference-header-content-length': encoded.jsonLength,
+      });
+      res.end(encoded.body);
+    }
+  } catch (error) {
+    const answer = errorAnswer(error);
+    status = answer.status;
+    if (answer.unexpected) context.log.error({ err: error, path: req.url }, 'inference request failed unexpectedly');
+    sendError(res, status, answer.message);
+  } finally {
+    context.inflight.count--;
+    context.metrics.requestAnswered(codec.protocol, status, (performance.now() - started) / 1000);
+  }
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,188 @@
+import { RUNTIME_VERSION } from '../version.ts';
+
+/** The runtime's own OpenAPI description, served at GET /openapi.json. */
+
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+});
+
+const modelName = { name: 'model', in: 'path', required: true, schema: { type: 'string' } };
+const modelVersion = { name: 'version', in: 'path', required: true, schema: { type: 'string' } };
+const json = (ref: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } });
+
+const inferOperation = {
+  summary: 'Run inference (Open Inference Protocol v2, with the binary tensor extension)',
+  security: [{}, { bearer: [] }],
+  parameters: [
+    {
+      name: 'Inference-Header-Content-Length',
+      in: 'header',
+      required: false,
+      description: 'Length of the JSON part when binary tensor data follows it',
+      schema: { type: 'integer', minimum: 0 },
+    },
+  ],
+  requestBody: {
+    required: true,
+    content: { ...json('InferRequest'), 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+  },
+  responses: {
+    '200': {
+      description: 'Outputs; binary outputs follow the JSON part, whose length Inference-Header-Content-Length gives',
+      content: { ...json('InferResponse'), 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+    },
+    '400': errorResponse('Bad input: unknown name, wrong datatype or shape, non-numeric data, malformed JSON'),
+    '401': errorResponse('Missing or wrong bearer token (when the runtime requires one)'),
+    '404': errorResponse('Unknown model or version'),
+    '413': errorResponse('Request body too large'),
+    '429': errorResponse('Inference queue full'),
+    '500': errorResponse('Inference failed (or an injected failure)'),
+    '503': errorResponse('Model not ready'),
+  },
+};
+
+const metadataOperation = {
+  summary: 'Model metadata: inputs and outputs with datatypes and shapes (-1 = any size)',
+  security: [{}, { bearer: [] }],
+  responses: {
+    '200': { description: 'Metadata', content: json('ModelMetadata') },
+    '404': errorResponse('Unknown model or version'),
+    '503': errorResponse('Model not loaded'),
+  },
+};
+
+const readyOperation = {
+  summary: 'Whether the model serves requests',
+  responses: {
+    '200': { description: 'Ready', content: json('ModelReady') },
+    '404': errorResponse('Unknown model or version'),
+    '503': { description: 'Not ready, with the reason', content: json('ModelReady') },
+  },
+};
+
+const tensorSpec = {
+  type: 'object',
+  required: ['name', 'datatype', 'shape'],
+  properties: {
+    name: { type: 'string' },
+    datatype: { type: 'string', enum: ['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES'] },
+    shape: { type: 'array', items: { type: 'integer' } },
+  },
+};
+
+export const OPENAPI_DOCUMENT = JSON.stringify({
+  openapi: '3.1.0',
+  info: {
+    title: 'Modelship runtime',
+    version: RUNTIME_VERSION,
+    description: 'Serves one ONNX model over the Open Inference Protocol v2 (REST) and the V1 protocol.',
+  },
+  components: {
+    securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+    schemas: {
+      Error: { type: 'object', required: ['error'], properties: { error: { type: 'string' } } },
+      TensorSpec: tensorSpec,
+      ModelMetadata: {
+        type: 'object',
+        properties: {
+          name: { type: 'string' },
+          versions: { type: 'array', items: { type: 'string' } },
+          platform: { type: 'string' },
+          inputs: { type: 'array', items: { $ref: '#/components/schemas/TensorSpec' } },
+          outputs: { type: 'array', items: { $ref: '#/components/schemas/TensorSpec' } },
+        },
+      },
+      ModelReady: {
+        type: 'object',
+        properties: { name: { type: 'string' }, ready: { type: 'boolean' }, reason: { type: 'string' } },
+      },
+      InferInput: {
+        allOf: [
+          { $ref: '#/components/schemas/TensorSpec' },
+          {
+            type: 'object',
+            properties: {
+              data: { type: 'array', description: 'Row-major, flat or nested' },
+              parameters: { type: 'object', properties: { binary_data_size: { type: 'integer' } } },
+            },
+          },
+        ],
+      },
+      InferRequest: {
+        type: 'object',
+        required: ['inputs'],
+        properties: {
+          id: { type: 'string' },
+          parameters: { type: 'object', properties: { binary_data_output: { type: 'boolean' } } },
+          inputs: { type: 'array', items: { $ref: '#/components/schemas/InferInput' } },
+          outputs: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['name'],
+              properties: { name: { type: 'string' }, parameters: { type: 'object', properties: { binary_data: { type: 'boolean' } } } },
+            },
+          },
+        },
+      },
+      InferResponse: {
+        type: 'object',
+        properties: {
+          model_name: { type: 'string' },
+          model_version: { type: 'string' },
+          id: { type: 'string' },
+          outputs: {
+            type: 'array',
+            items: {
+              allOf: [
+                { $ref: '#/components/schemas/TensorSpec' },
+                {
+                  type: 'object',
+                  properties: {
+                    data: { type: 'array' },
+                    parameters: { type: 'object', properties: { binary_data_size: { type: 'integer' } } },
+                  },
+                },
+              ],
+            },
+          },
+        },
+      },
+      V1PredictRequest: {
+        type: 'object',
+        description: 'Exactly one of instances (rows) or inputs (columns)',
+        properties: { instances: { type: 'array' }, inputs: { oneOf: [{ type: 'array' }, { type: 'object' }] } },
+      },
+      V1PredictResponse: { type: 'object', properties: { predictions: { type: 'array' } } },
+    },
+  },
+  paths: {
+    '/v2': { get: { summary: 'Server metadata', responses: { '200': { description: 'Name, version, extensions' } } } },
+    '/v2/health/live': { get: { summary: 'Liveness', responses: { '200': { description: 'The process is alive' } } } },
+    '/v2/health/ready': {
+      get: {
+        summary: 'Readiness',
+        responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready, with the reason' } },
+      },
+    },
+    '/v2/models/{model}': { parameters: [modelName], get: metadataOperation },
+    '/v2/models/{model}/versions/{version}': { parameters: [modelName, modelVersion], get: metadataOperation },
+    '/v2/models/{model}/ready': { parameters: [modelName], get: readyOperation },
+    '/v2/models/{model}/versions/{version}/ready': { parameters: [modelName, modelVersion], get: readyOperation },
+    '/v2/models/{model}/infer': { parameters: [modelName], post: inferOperation },
+    '/v2/models/{model}/versions/{version}/infer': { parameters: [modelName, modelVersion], post: inferOperation },
+    '/v1/models/{model}': { parameters: [modelName], get: { ...readyOperation, summary: 'V1 model status' } },
+    '/v1/models/{model}:predict': {
+      parameters: [modelName],
+      post: {
+        summary: 'V1 prediction',
+        security: [{}, { bearer: [] }],
+        requestBody: { required: true, content: json('V1PredictRequest') },
+        responses: { ...inferOperation.responses, '200': { description: 'Predictions, one per row', content: json('V1PredictResponse') } },
+      },
+    },
+    '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'Text exposition format' } } } },
+    '/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } } },
+  },
+});

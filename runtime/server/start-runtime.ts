@@ -1,0 +1,62 @@
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createLogger } from '../log.ts';
+import { RuntimeMetrics } from '../metrics.ts';
+import { ServedModel } from '../model/served-model.ts';
+import type { ServedModelOptions } from '../model/served-model.ts';
+import { BearerAuth } from './bearer-auth.ts';
+import type { RuntimeContext } from './context.ts';
+import { createRequestListener } from './app.ts';
+import { installGracefulShutdown } from './graceful-shutdown.ts';
+
+export interface RuntimeSettings {
+  model: ServedModelOptions;
+  host: string;
+  port: number;
+  maxBodyBytes: number;
+  authToken: string | undefined;
+  injectErrorRate: number;
+  drainTimeoutMs: number;
+  logLevel: string;
+}
+
+/**
+ * Starts listening first and loads the model second, so that probes and metrics answer (not ready, and why)
+ * while a large model loads.
+ */
+export async function startRuntime(settings: RuntimeSettings): Promise<Server> {
+  const log = createLogger(settings.logLevel);
+  const inflight = { count: 0 };
+  let model: ServedModel | undefined;
+  const metrics = new RuntimeMetrics(settings.model.name, settings.model.version, {
+    inflightRequests: () => inflight.count,
+    queueDepth: () => model?.queueDepth ?? 0,
+  });
+  model = new ServedModel(settings.model, log, metrics);
+  const context: RuntimeContext = {
+    model,
+    metrics,
+    log,
+    auth: settings.authToken === undefined ? undefined : new BearerAuth(settings.authToken),
+    maxBodyBytes: settings.maxBodyBytes,
+    injectErrorRate: settings.injectErrorRate,
+    inflight,
+  };
+  if (settings.injectErrorRate > 0) {
+    log.warn({ injectErrorRate: settings.injectErrorRate }, 'fault injection on: some inference requests will fail on purpose');
+  }
+  const server = createServer({ keepAliveTimeout: 65_000 }, createRequestListener(context));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(settings.port, settings.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  log.info({ host: address.address, port: address.port }, 'listening');
+  installGracefulShutdown({ server, model, inflight, log, drainTimeoutMs: settings.drainTimeoutMs });
+  void model.load();
+  return server;
+}
