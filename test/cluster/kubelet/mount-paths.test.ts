@@ -28,3 +28,12 @@ test('file:// URIs under a mount are rewritten, bare or in a flag', () => {
   assert.equal(table.rewrite('--uri=file:///data/x'), '--uri=file:///host/pod/volumes/data/x');
   assert.equal(table.rewrite('https://example.com/data/x'), 'https://example.com/data/x');
 });
+
+test('paths under a shared host directory stay host paths even below a mountPath such as /tmp', () => {
+  const shared = new MountTable([{ mountPath: '/tmp', hostPath: '/c/pods/p/tmp' }], ['/tmp/checkout', '/tmp/cluster/']);
+  assert.equal(shared.rewrite('file:///tmp/checkout/runtime/fixtures/m.onnx'), 'file:///tmp/checkout/runtime/fixtures/m.onnx');
+  assert.equal(shared.rewrite('--uri=/tmp/cluster/models/v3.onnx'), '--uri=/tmp/cluster/models/v3.onnx');
+  assert.equal(shared.rewrite('/tmp/checkout'), '/tmp/checkout');
+  assert.equal(shared.rewrite('/tmp/checkout-other/x'), '/c/pods/p/tmp/checkout-other/x');
+  assert.equal(shared.rewrite('/tmp/scratch'), '/c/pods/p/tmp/scratch');
+});

@@ -11,8 +11,15 @@ export interface MountMapping {
 export class MountTable {
   // Longest mount path first, so /data/models wins over /data.
   private readonly mappings: MountMapping[];
+  private readonly sharedHostPaths: string[];
 
-  constructor(mappings: MountMapping[]) {
+  /**
+   * `sharedHostPaths` are host directories every pod sees at their own path, like hostPath volumes: the
+   * repository (so fixtures can be served by file:// URIs) and the cluster's directory. A value under one is
+   * already a host path and is never rewritten, even when it also lies under a mountPath such as /tmp.
+   */
+  constructor(mappings: MountMapping[], sharedHostPaths: string[] = []) {
+    this.sharedHostPaths = sharedHostPaths.map(trimSlash);
     this.mappings = mappings
       .map((mapping) => ({ mountPath: trimSlash(mapping.mountPath), hostPath: trimSlash(mapping.hostPath) }))
       .sort((a, b) => b.mountPath.length - a.mountPath.length);
@@ -20,6 +27,7 @@ export class MountTable {
 
   /** The host path for a container path, or undefined when no mount covers it. */
   toHostPath(containerPath: string): string | undefined {
+    if (this.sharedHostPaths.some((shared) => containerPath === shared || containerPath.startsWith(`${shared}/`))) return undefined;
     for (const { mountPath, hostPath } of this.mappings) {
       if (containerPath === mountPath) return hostPath;
       if (containerPath.startsWith(`${mountPath}/`)) return hostPath + containerPath.slice(mountPath.length);

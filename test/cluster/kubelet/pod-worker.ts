@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type { ApiClient } from '../api/api-client.ts';
 import { isNotFound } from '../api/api-client.ts';
@@ -334,6 +334,8 @@ export class PodWorker {
         if (hostPath === undefined) throw new ContainerConfigError(`volumeMount ${mount.name} names no volume of the pod`);
         return { mountPath: mount.mountPath, hostPath: mount.subPath ? join(hostPath, mount.subPath) : hostPath };
       }),
+      // The repository and the cluster's directory (which holds podsDir) are visible to pods at their host paths.
+      [this.deps.repoRoot, dirname(this.deps.podsDir)],
     );
 
     const containerDir = join(this.podDir, 'containers', container.name);
