@@ -1,31 +1,12 @@
 // Kubernetes resource quantities ("500m", "1Gi", "2", "1e3") as plain numbers
 // of the base unit, enough for resourceFieldRef and node capacity.
 
-const SUFFIXES: Record<string, number> = {
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  '': 1,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
+import { parseQuantity as quantityOrUndefined } from '../../../src/reconcile/quantity.ts';
 
 export function parseQuantity(text: string): number {
-  const match = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?)$/.exec(text.trim());
-  if (!match) throw new Error(`not a quantity: ${JSON.stringify(text)}`);
-  const number = Number(match[1]);
-  if (match[2]) return number * 10 ** Number(match[2].slice(1));
-  return number * SUFFIXES[match[3] ?? '']!;
+  const value = quantityOrUndefined(text);
+  if (value === undefined) throw new Error(`not a quantity: ${JSON.stringify(text)}`);
+  return value;
 }
 
 /**
