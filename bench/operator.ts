@@ -62,7 +62,9 @@ async function main(): Promise<void> {
     // When each Deployment first appears, seen through a watch like the operator's own.
     const seenAt = new Map<string, number>();
     deployments = new Informer<KubeObject>(client, Deployments, { namespaces: [NS], labelSelector: MANAGED_SELECTOR, log: createLogger('warn') });
-    deployments.on({ add: (d) => seenAt.has(d.metadata.name ?? '') || seenAt.set(d.metadata.name ?? '', Date.now()) });
+    // Each revision has its own Deployment (<name>-<hash>); the label names its ModelDeployment.
+    const mdOf = (d: KubeObject) => d.metadata.labels?.['modelship.io/deployment'] ?? '';
+    deployments.on({ add: (d) => seenAt.has(mdOf(d)) || seenAt.set(mdOf(d), Date.now()) });
     deployments.start();
     await pollUntil(() => deployments!.hasSynced(), { description: 'the bench informer', timeoutMs: 30_000 });
 

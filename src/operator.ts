@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
-import { API_VERSION, KIND } from './api/constants.ts';
+import { API_VERSION, KIND, LABELS } from './api/constants.ts';
+import { HealthProber } from './analysis/health.ts';
+import { MetricsScraper } from './analysis/scraper.ts';
 import { MANAGED_SELECTOR } from './builders/labels.ts';
 import { Controller } from './controller/controller.ts';
 import type { OperatorMetrics } from './controller/metrics.ts';
@@ -9,9 +11,9 @@ import { Informer } from './kube/informer.ts';
 import type { KubeObject } from './kube/object.ts';
 import { controllerOf, keyOf } from './kube/object.ts';
 import type { Resource } from './kube/resources.ts';
-import { Deployments, HorizontalPodAutoscalers, ModelDeployments, Services } from './kube/resources.ts';
+import { Deployments, HorizontalPodAutoscalers, ModelDeployments, Pods, Services } from './kube/resources.ts';
 import { childKey } from './reconcile/child.ts';
-import type { Caches, CachedDeployment, CachedHpa, CachedModelDeployment, CachedService, Deps } from './reconcile/context.ts';
+import type { Caches, CachedDeployment, CachedHpa, CachedModelDeployment, CachedPod, CachedService, Deps } from './reconcile/context.ts';
 import { reconcileModelDeployment } from './reconcile/reconciler.ts';
 import { RecentWrites } from './reconcile/recent-writes.ts';
 import { sleep } from './util/sleep.ts';
@@ -49,6 +51,7 @@ export class Operator {
   private readonly informers: Informer<KubeObject>[];
   private readonly mds: Informer<CachedModelDeployment>;
   private readonly children: Array<[Resource, Informer<KubeObject>]>;
+  private readonly pods: Informer<CachedPod>;
   private readonly recent = new RecentWrites();
   private readonly opts: OperatorOptions;
   private resync: AbortController | undefined;
@@ -64,13 +67,16 @@ export class Operator {
       deployments: informer<CachedDeployment>(Deployments, MANAGED_SELECTOR),
       services: informer<CachedService>(Services, MANAGED_SELECTOR),
       hpas: informer<CachedHpa>(HorizontalPodAutoscalers, MANAGED_SELECTOR),
+      // Runtime pods tell the rollout engine what Deployments do not: why a revision does not come up,
+      // and where to read /metrics from.
+      pods: (this.pods = informer<CachedPod>(Pods, MANAGED_SELECTOR)),
     };
     this.children = [
       [Deployments, caches.deployments as unknown as Informer<KubeObject>],
       [Services, caches.services as unknown as Informer<KubeObject>],
       [HorizontalPodAutoscalers, caches.hpas as unknown as Informer<KubeObject>],
     ];
-    this.informers = [this.mds as Informer<KubeObject>, ...this.children.map(([, i]) => i)];
+    this.informers = [this.mds as Informer<KubeObject>, ...this.children.map(([, i]) => i), this.pods as unknown as Informer<KubeObject>];
     const deps: Deps = {
       client,
       caches,
@@ -79,6 +85,8 @@ export class Operator {
       log,
       runtimeImage: opts.runtimeImage,
       now: () => new Date(),
+      analysis: new MetricsScraper(),
+      health: new HealthProber(),
     };
     this.controller = new Controller({
       name: CONTROLLER_NAME,
@@ -88,6 +96,7 @@ export class Operator {
       ...(opts.metrics ? { metrics: opts.metrics } : {}),
     });
     this.watch();
+    this.watchPods();
   }
 
   private watch(): void {
@@ -129,6 +138,26 @@ export class Operator {
     }
   }
 
+  /**
+   * A pod's controller is its ReplicaSet, not the ModelDeployment, so pods map
+   * to their ModelDeployment by the modelship.io/deployment label. Only
+   * changes the rollout engine reads wake it: readiness, restarts, an IP,
+   * deletion; not every status heartbeat.
+   */
+  private watchPods(): void {
+    const toModelDeployment = (pod: CachedPod) => {
+      const md = pod.metadata.labels?.[LABELS.deployment];
+      if (md && pod.metadata.namespace) this.controller.enqueue(`${pod.metadata.namespace}/${md}`);
+    };
+    this.pods.on({
+      add: toModelDeployment,
+      update: (old, pod) => {
+        if (podSignature(old) !== podSignature(pod)) toModelDeployment(pod);
+      },
+      delete: toModelDeployment,
+    });
+  }
+
   hasSynced(): boolean {
     return this.informers.every((i) => i.hasSynced());
   }
@@ -165,4 +194,16 @@ export class Operator {
       for (const md of this.mds.list()) this.controller.enqueue(keyOf(md));
     }
   }
+}
+
+/** What the reconcile reads of a pod; a change in anything else does not need a reconcile. */
+function podSignature(pod: CachedPod): string {
+  const s = pod.status;
+  return JSON.stringify([
+    (pod.metadata as { deletionTimestamp?: unknown }).deletionTimestamp,
+    s?.phase,
+    s?.podIP,
+    s?.conditions?.find((c) => c.type === 'Ready')?.status,
+    [...(s?.initContainerStatuses ?? []), ...(s?.containerStatuses ?? [])].map((c) => [c.name, c.restartCount, c.ready, Object.keys(c.state ?? {})[0], c.lastState?.terminated?.exitCode]),
+  ]);
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { buildDeployment, pvcOf } from './deployment.ts';
 import { buildHpa } from './hpa.ts';
 import { childLabels, selectorLabels, selectorString } from './labels.ts';
-import { desiredRevision, revisionNumber } from './revision.ts';
+import { desiredRevision } from './revision.ts';
 import { sampleModelDeployment } from './sample.ts';
 import { buildService, serviceUrl } from './service.ts';
 
@@ -11,7 +11,7 @@ const IMAGE = 'ghcr.io/modelship/runtime:0.1.0';
 
 function deploymentOf(md = sampleModelDeployment()) {
   const revision = desiredRevision(md, IMAGE);
-  return { revision, dep: buildDeployment(md, { revision, replicas: md.spec.replicas ?? 1 }) };
+  return { revision, dep: buildDeployment(md, { revision, number: 1, replicas: md.spec.replicas ?? 1 }) };
 }
 
 describe('revision', () => {
@@ -43,13 +43,6 @@ describe('revision', () => {
     const b = sampleModelDeployment('fraud', 'ml', { runtime: { batching: { maxQueueDelayMs: 2, maxBatchSize: 8 }, threads: 2 } });
     assert.equal(desiredRevision(a, IMAGE).hash, desiredRevision(b, IMAGE).hash);
   });
-
-  test('revision numbers reuse the stable number and otherwise count up from everything seen', () => {
-    const stable = { revision: 4, version: '3', hash: 'aaa' };
-    assert.equal(revisionNumber('aaa', stable, []), 4);
-    assert.equal(revisionNumber('bbb', stable, [{ revision: 6, version: '2', hash: 'x', uri: 'u', outcome: 'RolledBack', time: 't', reason: 'r' }]), 7);
-    assert.equal(revisionNumber('bbb', undefined, undefined), 1);
-  });
 });
 
 describe('Deployment', () => {
@@ -62,9 +55,10 @@ describe('Deployment', () => {
     assert.equal(dep.kind, 'Deployment');
   });
 
-  test('selects pods by name and deployment only, so a new revision never changes the immutable selector', () => {
+  test('selects the pods of its own revision, which a new revision never changes: it gets its own Deployment', () => {
     const { dep, revision } = deploymentOf();
-    assert.deepEqual(dep.spec?.selector.matchLabels, { 'app.kubernetes.io/name': 'modelship-runtime', 'modelship.io/deployment': 'fraud' });
+    assert.deepEqual(dep.spec?.selector.matchLabels, { 'app.kubernetes.io/name': 'modelship-runtime', 'modelship.io/deployment': 'fraud', 'modelship.io/revision': revision.hash });
+    assert.equal(dep.metadata?.name, `fraud-${revision.hash}`);
     assert.equal(dep.spec?.template.metadata?.labels?.['modelship.io/revision'], revision.hash);
     assert.equal(dep.spec?.template.metadata?.labels?.['modelship.io/version'], '3');
     assert.equal(dep.spec?.template.metadata?.labels?.['app.kubernetes.io/managed-by'], 'modelship');

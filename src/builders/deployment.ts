@@ -1,16 +1,20 @@
 import type { V1Container, V1Deployment, V1EnvVar, V1SecurityContext, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import { LABELS } from '../api/constants.ts';
 import type { ModelDeployment } from '../api/types.ts';
 import { revisionLabels, selectorLabels } from './labels.ts';
 import { childMetadata } from './owner.ts';
 import { AUTH_TOKEN_DIR, HTTP_PORT, LIVE_PATH, MODEL_DIR, PVC_ROOT, READY_PATH, TMP_DIR } from './paths.ts';
 import type { Revision } from './revision.ts';
+import { NUMBER_ANNOTATION, TEMPLATE_ANNOTATION, formatTemplate, specForTemplate } from './revision.ts';
 import { fetchArgs, serveArgs } from './runtime-args.ts';
 
 type Spec = Pick<ModelDeployment, 'metadata' | 'spec'>;
 
 export interface DeploymentInput {
   revision: Revision;
-  /** Pods wanted; from spec.replicas, which an HPA may drive through /scale. */
+  /** The revision's number (status.history, modelship.io/revision-number). */
+  number: number;
+  /** Pods of this revision: the rollout's share of spec.replicas, which an HPA may drive through /scale. */
   replicas: number;
 }
 
@@ -26,30 +30,38 @@ const RESTRICTED: V1SecurityContext = {
   seccompProfile: { type: 'RuntimeDefault' },
 };
 
-/** The name of the Deployment that runs a ModelDeployment's pods. */
-export function deploymentName(md: Spec): string {
-  return md.metadata.name ?? '';
+/** The Deployment of one revision: `<name>-<revision hash>` (at most 50 + 1 + 10 characters). */
+export function deploymentName(md: Pick<ModelDeployment, 'metadata'>, hash: string): string {
+  return `${md.metadata.name ?? ''}-${hash}`;
 }
 
 /**
- * The Deployment for one revision. A new revision changes the pod template
- * (labels, args), so the Deployment controller rolls pods over with
- * maxUnavailable 0: capacity never drops during a version change.
+ * The Deployment of one revision (ADR 0003). It is built from the revision's
+ * own template, not from the spec, which may have moved on (the stable
+ * revision of a canary), selects only its own pods, and carries its template
+ * and number so the revision can be run again, undone to and numbered from the
+ * cluster alone. Its pod template never changes with the spec, so its pods
+ * only roll when the operator itself changes how it builds them, then with
+ * maxUnavailable 0.
  */
 export function buildDeployment(md: Spec, input: DeploymentInput): V1Deployment {
   const { revision } = input;
-  const labels = revisionLabels(md, revision);
-  const runtime = md.spec.runtime;
+  const view = specForTemplate(md, revision.template);
+  const labels = revisionLabels(view, revision);
+  const runtime = view.spec.runtime;
+  const metadata = childMetadata(view, deploymentName(view, revision.hash), labels);
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: childMetadata(md, deploymentName(md), labels),
+    metadata: {
+      ...metadata,
+      annotations: { [TEMPLATE_ANNOTATION]: formatTemplate(revision.template), [NUMBER_ANNOTATION]: String(input.number) },
+    },
     spec: {
       replicas: input.replicas,
-      selector: { matchLabels: selectorLabels(md) },
+      selector: { matchLabels: { ...selectorLabels(view), [LABELS.revision]: revision.hash } },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: '25%' } },
-      progressDeadlineSeconds: md.spec.rollout?.progressDeadlineSeconds ?? 600,
-      revisionHistoryLimit: 3,
+      revisionHistoryLimit: 1,
       template: {
         metadata: { labels },
         spec: {
@@ -59,9 +71,9 @@ export function buildDeployment(md: Spec, input: DeploymentInput): V1Deployment 
           ...(runtime?.nodeSelector ? { nodeSelector: runtime.nodeSelector } : {}),
           ...(runtime?.tolerations ? { tolerations: runtime.tolerations } : {}),
           securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-          initContainers: [fetchContainer(md, revision)],
-          containers: [runtimeContainer(md, revision)],
-          volumes: volumes(md),
+          initContainers: [fetchContainer(view, revision)],
+          containers: [runtimeContainer(view, revision)],
+          volumes: volumes(view),
         },
       },
     },

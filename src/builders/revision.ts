@@ -1,12 +1,23 @@
 import { createHash } from 'node:crypto';
-import type { ModelDeployment, StableRevision, HistoryEntry } from '../api/types.ts';
+import { GROUP } from '../api/constants.ts';
+import type { ModelDeployment, ModelSource, RuntimeSpec } from '../api/types.ts';
+
+/**
+ * What a revision's pods run: the model (with its served name filled in) and
+ * the runtime template (with the operator's default image filled in).
+ * Replicas, autoscaling and rollout settings are not part of it: scaling never
+ * starts a rollout.
+ */
+export interface RevisionTemplate {
+  model: ModelSource & { name: string };
+  runtime: RuntimeSpec & { image: string };
+}
 
 /**
  * A revision is what a set of runtime pods serves: one model version, from one
  * URI, checked against one sha256, run with one runtime template. Its hash
- * names it in labels (modelship.io/revision) and tells the reconcile whether
- * what runs is what the spec asks for. Replicas and autoscaling are not part
- * of it: scaling never starts a rollout.
+ * names it in labels (modelship.io/revision) and in its Deployment's name, and
+ * tells the reconcile whether what runs is what the spec asks for.
  */
 export interface Revision {
   hash: string;
@@ -15,29 +26,74 @@ export interface Revision {
   sha256?: string;
   /** The runtime image after the operator's default is applied. */
   image: string;
+  /** Everything needed to run the revision again after the spec has moved on. */
+  template: RevisionTemplate;
+}
+
+/** The template the spec asks for. `defaultImage` is the operator's configured runtime image. */
+export function revisionTemplate(md: Pick<ModelDeployment, 'metadata' | 'spec'>, defaultImage: string): RevisionTemplate {
+  const { model, runtime } = md.spec;
+  const named = { ...model, name: model.name ?? md.metadata.name ?? '' };
+  return {
+    model: dropUndefined({ name: named.name, version: model.version, uri: model.uri, sha256: model.sha256, credentialsSecret: model.credentialsSecret }),
+    runtime: { ...runtime, image: runtime?.image ?? defaultImage },
+  };
+}
+
+/** The revision a template describes; its hash is 10 hex characters of the template's canonical JSON. */
+export function revisionOf(template: RevisionTemplate): Revision {
+  const { model, runtime } = template;
+  return {
+    hash: createHash('sha256').update(canonicalJson(template)).digest('hex').slice(0, 10),
+    version: model.version,
+    uri: model.uri,
+    ...(model.sha256 ? { sha256: model.sha256 } : {}),
+    image: runtime.image,
+    template,
+  };
 }
 
 /** The revision the spec asks for. `defaultImage` is the operator's configured runtime image. */
 export function desiredRevision(md: Pick<ModelDeployment, 'metadata' | 'spec'>, defaultImage: string): Revision {
-  const { model, runtime } = md.spec;
-  const image = runtime?.image ?? defaultImage;
-  const template = {
-    model: { name: model.name ?? md.metadata.name, version: model.version, uri: model.uri, sha256: model.sha256, credentialsSecret: model.credentialsSecret },
-    runtime: { ...runtime, image },
-  };
-  const hash = createHash('sha256').update(canonicalJson(template)).digest('hex').slice(0, 10);
-  return { hash, version: model.version, uri: model.uri, ...(model.sha256 ? { sha256: model.sha256 } : {}), image };
+  return revisionOf(revisionTemplate(md, defaultImage));
 }
 
 /**
- * The revision number for `hash`: the stable revision's number when it is the
- * same revision, else one more than any number used so far. Derived from
- * status alone, so a restarted operator computes the same number.
+ * The ModelDeployment as it looks to the builders of one revision: the spec's
+ * model and runtime replaced by the revision's, everything else (name, owner,
+ * rollout settings) kept. The stable revision of a canary is built this way
+ * after the spec has moved on to the candidate.
  */
-export function revisionNumber(hash: string, stable: StableRevision | undefined, history: HistoryEntry[] | undefined): number {
-  if (stable?.hash === hash) return stable.revision;
-  const used = [stable?.revision ?? 0, ...(history ?? []).map((h) => h.revision)];
-  return Math.max(...used) + 1;
+export function specForTemplate<T extends Pick<ModelDeployment, 'metadata' | 'spec'>>(md: T, template: RevisionTemplate): T {
+  return { ...md, spec: { ...md.spec, model: { ...template.model }, runtime: { ...template.runtime } } };
+}
+
+/** On a revision's Deployment: the canonical JSON of its RevisionTemplate. */
+export const TEMPLATE_ANNOTATION = `${GROUP}/revision-template`;
+/** On a revision's Deployment: its revision number. */
+export const NUMBER_ANNOTATION = `${GROUP}/revision-number`;
+
+/** The template a Deployment's annotation holds, or undefined when it is missing or unreadable. */
+export function parseTemplate(text: string | undefined): RevisionTemplate | undefined {
+  if (!text) return undefined;
+  try {
+    const value = JSON.parse(text) as Partial<RevisionTemplate>;
+    const m = value.model;
+    if (!m || typeof m.version !== 'string' || typeof m.uri !== 'string' || typeof m.name !== 'string') return undefined;
+    if (!value.runtime || typeof value.runtime.image !== 'string') return undefined;
+    return value as RevisionTemplate;
+  } catch {
+    return undefined;
+  }
+}
+
+export function formatTemplate(template: RevisionTemplate): string {
+  return canonicalJson(template);
+}
+
+export function parseNumber(text: string | undefined): number | undefined {
+  if (text === undefined || !/^[1-9][0-9]{0,15}$/.test(text)) return undefined;
+  return Number(text);
 }
 
 /** JSON with object keys sorted and undefined dropped, so equal values hash equally. */
@@ -56,4 +112,8 @@ function sortKeys(value: unknown): unknown {
     return out;
   }
   return value;
+}
+
+function dropUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

@@ -1,4 +1,6 @@
 import type { V1Service } from '@kubernetes/client-node';
+import { LABELS } from '../api/constants.ts';
+import type { RolloutStrategy } from '../api/constants.ts';
 import type { ModelDeployment } from '../api/types.ts';
 import { childLabels, selectorLabels } from './labels.ts';
 import { childMetadata } from './owner.ts';
@@ -15,16 +17,47 @@ export function serviceUrl(md: Spec): string {
   return `http://${serviceName(md)}.${md.metadata.namespace}.svc.cluster.local`;
 }
 
-/** One Service in front of every serving revision: port 80 to the runtime's 8080. */
-export function buildService(md: Spec): V1Service {
+export const SERVICE_SUFFIX = { stable: '-stable', canary: '-canary', preview: '-preview' } as const;
+
+/** Which revision each Service selects (hashes); see buildServices. */
+export interface ServiceTargets {
+  /** The main Service: undefined selects every revision's Ready pods; a hash selects that revision only. */
+  main?: string;
+  stable?: string;
+  /** The candidate, or stable when no rollout runs. */
+  candidate?: string;
+}
+
+/** A Service on port 80 to the runtime's 8080, selecting the ModelDeployment's pods (of one revision, when given). */
+export function buildService(md: Spec, name = serviceName(md), revision?: string): V1Service {
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: childMetadata(md, serviceName(md), childLabels(md)),
+    metadata: childMetadata(md, name, childLabels(md)),
     spec: {
       type: 'ClusterIP',
-      selector: selectorLabels(md),
+      selector: { ...selectorLabels(md), ...(revision ? { [LABELS.revision]: revision } : {}) },
       ports: [{ name: 'http', port: SERVICE_PORT, targetPort: HTTP_PORT, protocol: 'TCP' }],
     },
   };
+}
+
+/**
+ * Every Service of a ModelDeployment, with undefined for one its strategy does not use (to be removed):
+ * - `<name>`: the Ready pods of every revision (RollingUpdate, Canary: traffic follows the share of Ready
+ *   pods), or of the active revision only (BlueGreen, where the preview must get no traffic before the switch);
+ * - `<name>-stable` (Canary, BlueGreen): the stable revision;
+ * - `<name>-canary` (Canary) or `<name>-preview` (BlueGreen): the candidate, or stable when there is none.
+ * RollingUpdate, the default, has the main Service only: on a busy API server every Service costs, and
+ * pinning traffic to one revision matters only to the progressive strategies.
+ */
+export function buildServices(md: Spec, targets: ServiceTargets, strategy: RolloutStrategy): Array<{ name: string; desired: V1Service | undefined }> {
+  const base = serviceName(md);
+  const one = (suffix: string, hash: string | undefined) => buildService(md, base + suffix, hash);
+  return [
+    { name: base, desired: buildService(md, base, targets.main) },
+    { name: base + SERVICE_SUFFIX.stable, desired: strategy !== 'RollingUpdate' ? one(SERVICE_SUFFIX.stable, targets.stable) : undefined },
+    { name: base + SERVICE_SUFFIX.canary, desired: strategy === 'Canary' ? one(SERVICE_SUFFIX.canary, targets.candidate) : undefined },
+    { name: base + SERVICE_SUFFIX.preview, desired: strategy === 'BlueGreen' ? one(SERVICE_SUFFIX.preview, targets.candidate) : undefined },
+  ];
 }

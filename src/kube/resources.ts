@@ -11,6 +11,7 @@ export interface Resource {
 export const ModelDeployments: Resource = { group: GROUP, version: VERSION, plural: PLURAL, kind: KIND };
 export const Deployments: Resource = { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment' };
 export const Services: Resource = { group: '', version: 'v1', plural: 'services', kind: 'Service' };
+export const Pods: Resource = { group: '', version: 'v1', plural: 'pods', kind: 'Pod' };
 export const HorizontalPodAutoscalers: Resource = {
   group: 'autoscaling',
   version: 'v2',

@@ -11,15 +11,7 @@ function record(t: Partial<Transition>): string[] {
   const seen: string[] = [];
   const events = { event: (_md: unknown, type: string, reason: string, _a: string, note: string) => seen.push(`${type} ${reason}: ${note}`) };
   const md = sampleModelDeployment() as CachedModelDeployment;
-  announce(events as unknown as EventRecorder, md, {
-    previous: undefined,
-    next: {},
-    outcomes: [],
-    rollout: { stable: 'keep', promoted: false, state: { phase: 'Complete' } },
-    revision: { hash: 'h2', version: '2', uri: 'u', image: 'i' },
-    number: 2,
-    ...t,
-  });
+  announce(events as unknown as EventRecorder, md, { previous: undefined, next: {}, outcomes: [], rollout: [], ...t });
   return seen;
 }
 
@@ -32,23 +24,28 @@ test('a steady pass records nothing', () => {
   assert.deepEqual(record({ previous: status, next: status, outcomes: [{ kind: 'Deployment', outcome: { live: {}, action: 'unchanged' } }] }), []);
 });
 
-test('children created in one pass make one Event', () => {
+test('children created in one pass make one Event; revision Deployments are told by the rollout', () => {
   const seen = record({
     outcomes: [
       { kind: 'Service', outcome: { live: { metadata: { name: 'fraud' } }, action: 'created' } },
-      { kind: 'Deployment', outcome: { live: { metadata: { name: 'fraud' } }, action: 'created' } },
+      { kind: 'Service', outcome: { live: { metadata: { name: 'fraud-stable' } }, action: 'created' } },
+      { kind: 'Deployment', outcome: { live: { metadata: { name: 'fraud-abc' } }, action: 'created' } },
     ],
+    rollout: [{ type: 'Normal', reason: 'RolloutStarted', message: 'rolling out version 3' }],
   });
-  assert.deepEqual(seen, ['Normal Created: created Service fraud, Deployment fraud']);
+  assert.deepEqual(seen, ['Normal RolloutStarted: rolling out version 3', 'Normal Created: created Service fraud, Service fraud-stable']);
 });
 
-test('a new template on an existing Deployment starts a rollout; promotion completes it', () => {
-  const previous = { spec: { template: { metadata: { labels: { 'modelship.io/revision': 'h1' } } } } };
-  assert.deepEqual(record({ outcomes: [{ kind: 'Deployment', outcome: { live: {}, previous, action: 'updated' } }] }), [
-    'Normal RolloutStarted: rolling out version 2 (revision 2, h2)',
+test('a Deployment changed by hand and restored is said', () => {
+  assert.deepEqual(record({ outcomes: [{ kind: 'Deployment', outcome: { live: { metadata: { name: 'fraud-abc' } }, action: 'restored' } }] }), [
+    'Normal Restored: restored Deployment fraud-abc, changed outside the operator',
   ]);
-  const seen = record({ rollout: { stable: 'keep', promoted: true, state: { phase: 'Complete' } } });
-  assert.deepEqual(seen, ['Normal RolloutCompleted: version 2 (revision 2) is serving']);
+});
+
+test('a completed first rollout does not also announce availability', () => {
+  const next = { conditions: [cond('Available', 'True')] };
+  assert.deepEqual(record({ next, rollout: [{ type: 'Normal', reason: 'RolloutCompleted', message: 'version 3 is serving' }] }), ['Normal RolloutCompleted: version 3 is serving']);
+  assert.deepEqual(record({ next }), ['Normal Available: Available True']);
 });
 
 test('losing availability and stalling are warnings, each said once', () => {
@@ -56,4 +53,9 @@ test('losing availability and stalling are warnings, each said once', () => {
   const next = { conditions: [cond('Available', 'False'), cond('Stalled', 'True', 'ProgressDeadlineExceeded')] };
   assert.deepEqual(record({ previous, next }), ['Warning Unavailable: Available False', 'Warning ProgressDeadlineExceeded: Stalled True']);
   assert.deepEqual(record({ previous: next, next }), []);
+});
+
+test('a rollback\'s own Warning stands for the Stalled condition it causes', () => {
+  const next = { conditions: [cond('Stalled', 'True', 'AnalysisFailed')] };
+  assert.deepEqual(record({ next, rollout: [{ type: 'Warning', reason: 'RolledBack', message: 'version 3 rolled back' }] }), ['Warning RolledBack: version 3 rolled back']);
 });

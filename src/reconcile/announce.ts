@@ -1,34 +1,33 @@
-import type { V1Deployment } from '@kubernetes/client-node';
 import { CONDITION_TYPES } from '../api/constants.ts';
 import type { ModelDeploymentStatus } from '../api/types.ts';
-import type { Revision } from '../builders/revision.ts';
 import type { EventRecorder } from '../events/recorder.ts';
+import type { RolloutEvent } from '../rollout/plan.ts';
 import { findCondition } from '../status/conditions.ts';
 import type { ChildOutcome } from './child.ts';
 import type { CachedModelDeployment } from './context.ts';
-import type { RolloutDecision } from './rollout.ts';
-import { templateRevision } from './rollout.ts';
 
 export interface Transition {
   previous: ModelDeploymentStatus | undefined;
   next: ModelDeploymentStatus;
   outcomes: Array<{ kind: string; outcome: ChildOutcome<unknown> }>;
-  rollout: RolloutDecision;
-  revision: Revision;
-  number: number;
+  /** What the rollout engine decided in this pass (started, step completed, rolled back, …). */
+  rollout: readonly RolloutEvent[];
 }
 
 /**
- * Events for what a person watching `kubectl describe md` wants to see:
- * children created, restored or removed, a rollout starting and finishing,
- * availability changing, and getting stuck. Derived from before/after, so a
- * steady-state reconcile records nothing.
+ * Events for what a person watching `kubectl describe md` wants to see: the
+ * rollout's own story, children created, restored or removed, availability
+ * changing, and getting stuck. Derived from one pass's before/after and
+ * decisions, so a steady-state reconcile records nothing.
  */
 export function announce(events: EventRecorder, md: CachedModelDeployment, t: Transition): void {
-  // One Event per kind of change and pass, naming every child it touched.
+  for (const e of t.rollout) events.event(md, e.type, e.reason, 'Rollout', e.message);
+
+  // One Event per kind of change and pass, naming every child it touched. Revision Deployments come and
+  // go with rollouts, which tell that story themselves; a restored one is still worth saying.
   const touched = (action: ChildOutcome<unknown>['action']) =>
     t.outcomes
-      .filter(({ outcome }) => outcome.action === action)
+      .filter(({ kind, outcome }) => outcome.action === action && (action === 'restored' || kind !== 'Deployment'))
       .map(({ kind, outcome }) => `${kind} ${nameOf(outcome.live ?? outcome.previous) || md.metadata.name}`);
   const created = touched('created');
   const restored = touched('restored');
@@ -37,31 +36,22 @@ export function announce(events: EventRecorder, md: CachedModelDeployment, t: Tr
   if (restored.length) events.event(md, 'Normal', 'Restored', 'Update', `restored ${restored.join(', ')}, changed outside the operator`);
   if (deleted.length) events.event(md, 'Normal', 'Deleted', 'Delete', `deleted ${deleted.join(', ')}, no longer wanted by the spec`);
 
-  // A new ModelDeployment's first rollout is told by Created and RolloutCompleted; this is for version changes.
-  for (const { kind, outcome } of t.outcomes) {
-    if (kind !== 'Deployment' || outcome.action !== 'updated') continue;
-    const before = templateRevision(outcome.previous as V1Deployment | undefined);
-    if (before !== undefined && before !== t.revision.hash) {
-      events.event(md, 'Normal', 'RolloutStarted', 'Rollout', `rolling out version ${t.revision.version} (revision ${t.number}, ${t.revision.hash})`);
-    }
-  }
-
   const was = (type: string) => findCondition(t.previous?.conditions, type);
   const is = (type: string) => findCondition(t.next.conditions, type);
   const available = is(CONDITION_TYPES.available);
-  const becameAvailable = available?.status === 'True' && was(CONDITION_TYPES.available)?.status !== 'True';
-  if (t.rollout.promoted) {
-    const detail = becameAvailable ? `; ${available.message}` : '';
-    events.event(md, 'Normal', 'RolloutCompleted', 'Rollout', `version ${t.revision.version} (revision ${t.number}) is serving${detail}`);
-  } else if (becameAvailable) {
+  const completed = t.rollout.some((e) => e.reason === 'RolloutCompleted');
+  // A first rollout's completion already says the model is available.
+  if (available?.status === 'True' && was(CONDITION_TYPES.available)?.status !== 'True' && !completed) {
     events.event(md, 'Normal', 'Available', 'Reconcile', available.message);
   }
   if (available?.status === 'False' && was(CONDITION_TYPES.available)?.status === 'True') {
     events.event(md, 'Warning', 'Unavailable', 'Reconcile', available.message);
   }
+  // Getting stuck is said once; a rollback's own Warning already said it.
   const stalled = is(CONDITION_TYPES.stalled);
   const stalledBefore = was(CONDITION_TYPES.stalled);
-  if (stalled?.status === 'True' && (stalledBefore?.status !== 'True' || stalledBefore.reason !== stalled.reason)) {
+  const warned = t.rollout.some((e) => e.type === 'Warning');
+  if (stalled?.status === 'True' && !warned && (stalledBefore?.status !== 'True' || stalledBefore.reason !== stalled.reason)) {
     events.event(md, 'Warning', stalled.reason, 'Reconcile', stalled.message);
   }
 }

@@ -5,13 +5,16 @@ import type { EventRecorder } from '../events/recorder.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { ObjectStore } from '../kube/informer.ts';
 import type { Cached } from '../kube/object.ts';
-import type { V1Deployment, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import type { V1Deployment, V1Pod, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import type { HealthProber } from '../analysis/health.ts';
+import type { MetricsScraper } from '../analysis/scraper.ts';
 import type { RecentWrites } from './recent-writes.ts';
 
 export type CachedModelDeployment = Cached<ModelDeployment>;
 export type CachedDeployment = Cached<V1Deployment>;
 export type CachedService = Cached<V1Service>;
 export type CachedHpa = Cached<V2HorizontalPodAutoscaler>;
+export type CachedPod = Cached<V1Pod>;
 
 /** The informer caches the reconcile reads from. */
 export interface Caches {
@@ -19,6 +22,8 @@ export interface Caches {
   deployments: ObjectStore<CachedDeployment>;
   services: ObjectStore<CachedService>;
   hpas: ObjectStore<CachedHpa>;
+  /** Runtime pods: readiness and failures of each revision, and the IPs analysis scrapes. */
+  pods: ObjectStore<CachedPod>;
 }
 
 /** What the reconcile needs from the outside world; tests pass fakes. */
@@ -31,6 +36,10 @@ export interface Deps {
   /** The operator's default runtime image (--runtime-image). */
   runtimeImage: string;
   now: () => Date;
+  /** Reads the runtime pods' /metrics for analysis; keeps the previous scrape in memory. */
+  analysis: Pick<MetricsScraper, 'measure' | 'forget'>;
+  /** Asks a candidate's unready pods why they are not Ready. */
+  health: Pick<HealthProber, 'modelFailure'>;
 }
 
 /** One pass over one ModelDeployment: what it is and what it asks for. */

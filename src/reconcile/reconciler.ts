@@ -1,28 +1,46 @@
-import { API_VERSION, KIND } from '../api/constants.ts';
+import type { V1Pod } from '@kubernetes/client-node';
+import { API_VERSION, KIND, LABELS } from '../api/constants.ts';
 import { applyDefaults } from '../api/defaults.ts';
 import type { ModelDeploymentStatus } from '../api/types.ts';
-import { desiredRevision, revisionNumber } from '../builders/revision.ts';
+import { HealthProber } from '../analysis/health.ts';
+import type { PodTarget } from '../analysis/scraper.ts';
+import { HTTP_PORT } from '../builders/paths.ts';
+import { desiredRevision } from '../builders/revision.ts';
 import { TerminalError } from '../controller/controller.ts';
 import type { Result } from '../controller/controller.ts';
-import { ModelDeployments, pathFor } from '../kube/resources.ts';
-import { splitKey } from '../kube/object.ts';
 import { isNotFound } from '../kube/errors.ts';
-import { FIELD_MANAGER } from './apply.ts';
-import type { ChildOutcome, ChildReconciler } from './child.ts';
-import type { CachedModelDeployment, Deps, ReconcileContext } from './context.ts';
-import { deploymentReconciler } from './children/deployment.ts';
-import { hpaReconciler } from './children/hpa.ts';
-import { serviceReconciler } from './children/service.ts';
-import { SpecProblem } from './errors.ts';
+import { controllerOf, splitKey } from '../kube/object.ts';
+import { Deployments, ModelDeployments, pathFor } from '../kube/resources.ts';
+import { observeRevisions } from '../rollout/observe.ts';
+import type { RolloutInput, RolloutPlan } from '../rollout/plan.ts';
+import { planRollout } from '../rollout/plan.ts';
 import { announce } from './announce.ts';
-import { decideRollout } from './rollout.ts';
+import { FIELD_MANAGER } from './apply.ts';
+import type { ChildOutcome } from './child.ts';
+import { applyRevisions, orderRevisions, removeRevisions } from './children/deployment.ts';
+import { hpaReconciler } from './children/hpa.ts';
+import { applyServices } from './children/service.ts';
+import type { CachedDeployment, CachedModelDeployment, CachedPod, Deps, ReconcileContext } from './context.ts';
+import { SpecProblem } from './errors.ts';
 import { buildStatus, statusChanged } from './status.ts';
 
+/** How soon to ask a candidate's unready pods again why they are not Ready. */
+const HEALTH_RECHECK_MS = 2000;
+
 /**
- * Reconciles one ModelDeployment: read it and its children from the caches,
- * bring each child to what the spec asks for, decide where the rollout stands,
- * and write status only if it changed. Level-based: every decision comes from
- * what is in the cluster, so any replica can pick up where another stopped.
+ * Reconciles one ModelDeployment: observe its revisions (Deployments and pods
+ * from the caches), let the rollout engine (src/rollout/plan.ts) decide, take
+ * the measurements it asks for, and write what it decided. Level-based: every
+ * decision comes from what is in the cluster, so any replica can pick up where
+ * another stopped.
+ *
+ * Order of writes, so that a crash at any point leaves nothing unsafe:
+ * 1. what grows or appears (Services, new or larger revision Deployments, the
+ *    HPA): the same cluster state plans it again;
+ * 2. the status (the decision: steps, stable, history), then the one-shot
+ *    annotations acted on;
+ * 3. what shrinks or goes. A rolled-back canary is never scaled up again by a
+ *    pass that did not see its rollback.
  *
  * Throws to be retried with backoff; throws TerminalError for problems only a
  * person can fix, after reporting them in status.
@@ -31,52 +49,135 @@ export async function reconcileModelDeployment(deps: Deps, key: string): Promise
   const { namespace, name } = splitKey(key);
   const md = deps.recent.newest(`md/${key}`, deps.caches.modelDeployments.get(namespace, name));
   // Gone or going: garbage collection removes the children through their owner references.
-  if (!md || (md.metadata as { deletionTimestamp?: unknown }).deletionTimestamp) return {};
+  if (!md || (md.metadata as { deletionTimestamp?: unknown }).deletionTimestamp) {
+    deps.analysis.forget(key);
+    return {};
+  }
 
   const spec = applyDefaults(md.spec);
   const revision = desiredRevision({ metadata: md.metadata, spec }, deps.runtimeImage);
   const log = deps.log.child({ modelDeployment: key, revision: revision.hash });
   const ctx: ReconcileContext = { md, spec, revision, deps, log };
 
+  // Observe and decide.
+  const deployments = ownedDeployments(deps, md);
+  const pods = deps.caches.pods.list(namespace).filter((p) => p.metadata.labels?.[LABELS.deployment] === name);
+  const observed = observeRevisions(deployments, pods);
+  const { plan, requeueAfterMs } = await decide(deps, key, log, { now: deps.now(), spec, status: md.status, annotations: md.metadata.annotations, desired: revision, observed }, pods);
+
   // Each child is reconciled even when another has a problem a person must
   // fix: one Service in the way must not stop a version rollout. Transient
   // errors stop the pass and are retried with backoff.
   let problem: SpecProblem | undefined;
   const outcomes: Array<{ kind: string; outcome: ChildOutcome<unknown> }> = [];
-  const run = async <T>(child: ChildReconciler<T>): Promise<ChildOutcome<T> | undefined> => {
-    try {
-      const outcome = await child.reconcile(ctx);
-      outcomes.push({ kind: child.kind, outcome });
-      return outcome;
-    } catch (err) {
-      if (!(err instanceof SpecProblem)) {
-        deps.events.event(md, 'Warning', 'ReconcileError', 'Reconcile', errorText(err));
-        throw err;
+  const settle = async (kind: string, writes: Array<Promise<ChildOutcome<unknown>>>) => {
+    for (const result of await Promise.allSettled(writes)) {
+      if (result.status === 'fulfilled') outcomes.push({ kind, outcome: result.value });
+      else if (result.reason instanceof SpecProblem) problem ??= result.reason;
+      else {
+        deps.events.event(md, 'Warning', 'ReconcileError', 'Reconcile', errorText(result.reason));
+        throw result.reason;
       }
-      problem ??= err;
-      return undefined;
     }
   };
-  // Children do not depend on each other: write them concurrently.
-  const [, deploymentOutcome] = await Promise.all([run(serviceReconciler), run(deploymentReconciler), run(hpaReconciler)]);
-  const deployment = deploymentOutcome?.live ?? deps.caches.deployments.get(namespace, name);
 
-  const number = revisionNumber(revision.hash, md.status?.stableRevision, md.status?.history);
-  const rollout = decideRollout(revision, number, md.status?.stableRevision, deployment);
+  // 1. What grows or appears. Children do not depend on each other: written concurrently.
+  const { grow, shrink } = orderRevisions(plan.revisions, observed);
+  const targets = { ...(plan.routing.main ? { main: plan.routing.main } : {}), stable: plan.routing.stable, candidate: plan.routing.candidate };
+  await Promise.all([
+    settle('Service', applyServices(ctx, targets, 'wanted')),
+    settle('Deployment', applyRevisions(ctx, grow)),
+    settle('HorizontalPodAutoscaler', [hpaReconciler.reconcile(ctx)]),
+  ]);
+
+  // 2. The decision.
   const status = buildStatus({
     md,
-    desiredReplicas: spec.replicas,
-    revisionHistoryLimit: spec.revisionHistoryLimit,
-    deployment,
-    rollout,
-    ...(problem ? { error: { reason: problem.reason, message: problem.message, terminal: true } } : {}),
+    spec,
+    plan,
+    observed,
     now: deps.now(),
+    ...(problem ? { error: { reason: problem.reason, message: problem.message, terminal: true } } : {}),
   });
   if (statusChanged(md.status, status)) await writeStatus(deps, md, status);
-  announce(deps.events, md, { previous: md.status, next: status, outcomes, rollout, revision, number });
+  if (plan.consumed.length) await removeAnnotations(deps, md, plan.consumed);
 
+  // 3. What shrinks or goes.
+  const byHash = new Map(deployments.map((d) => [d.metadata.labels?.[LABELS.revision] ?? '', d.metadata.name ?? '']));
+  await Promise.all([
+    settle('Deployment', applyRevisions(ctx, shrink)),
+    settle('Deployment', removeRevisions(ctx, plan.remove.map((h) => byHash.get(h) ?? '').filter(Boolean))),
+    settle('Service', applyServices(ctx, targets, 'unwanted')),
+  ]);
+
+  announce(deps.events, md, { previous: md.status, next: status, outcomes, rollout: plan.events });
   if (problem) throw new TerminalError(problem.message, { cause: problem });
-  return {};
+  return requeueAfterMs !== undefined ? { requeueAfterMs } : {};
+}
+
+/**
+ * The rollout plan, with what the engine cannot see from the caches: why a
+ * candidate's unready pods are not Ready (a model that failed to load says so,
+ * and the candidate rolls back at once instead of at its deadline), and an
+ * analysis measurement when one is due.
+ */
+async function decide(deps: Deps, key: string, log: ReconcileContext['log'], base: RolloutInput, pods: readonly CachedPod[]): Promise<{ plan: RolloutPlan; requeueAfterMs?: number }> {
+  let input = base;
+  let plan = planRollout(input);
+  const waits: number[] = [];
+
+  const candidate = plan.status.canaryRevision?.hash;
+  const candidatePods = pods.filter((p) => candidate !== undefined && p.metadata.labels?.[LABELS.revision] === candidate);
+  if (candidate && HealthProber.hasUnready(candidatePods)) {
+    waits.push(HEALTH_RECHECK_MS);
+    const known = input.observed.find((o) => o.hash === candidate)?.failure;
+    const failure = known ? undefined : await deps.health.modelFailure(candidatePods);
+    if (failure) {
+      input = { ...input, observed: input.observed.map((o) => (o.hash === candidate ? { ...o, failure } : o)) };
+      plan = planRollout(input);
+    }
+  }
+
+  if (plan.analysis) {
+    const wanted = plan.analysis;
+    const measured = await deps.analysis.measure(key, { ...wanted, pods: podTargets(pods) });
+    if (measured.scrapeErrors.length) log.debug({ errors: measured.scrapeErrors }, 'could not read some runtime pods\' /metrics');
+    if (measured.measurement) {
+      log.info({ measurement: measured.measurement }, 'analysis measurement');
+      plan = planRollout({ ...input, measurement: { hash: wanted.candidate, measurement: measured.measurement } });
+    }
+    if (plan.analysis) waits.push(measured.nextInMs + 50);
+  } else {
+    deps.analysis.forget(key);
+  }
+  if (plan.requeueAfterMs !== undefined) waits.push(plan.requeueAfterMs);
+  return { plan, ...(waits.length ? { requeueAfterMs: Math.min(...waits) } : {}) };
+}
+
+/** The Deployments this ModelDeployment controls, each the newer of the cache and our own last write. */
+function ownedDeployments(deps: Deps, md: CachedModelDeployment): CachedDeployment[] {
+  const namespace = md.metadata.namespace ?? '';
+  return deps.caches.deployments
+    .list(namespace)
+    .filter((d) => {
+      const owner = controllerOf(d);
+      return owner?.kind === KIND && owner.uid === md.metadata.uid;
+    })
+    .map((d) => deps.recent.newest(`${Deployments.plural}/${namespace}/${d.metadata.name}`, d) ?? d);
+}
+
+/** Ready runtime pods with an IP: what analysis scrapes. */
+function podTargets(pods: readonly V1Pod[]): PodTarget[] {
+  const out: PodTarget[] = [];
+  for (const p of pods) {
+    const ip = p.status?.podIP;
+    const ready = p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+    const revision = p.metadata?.labels?.[LABELS.revision];
+    if (!ip || !ready || !revision || p.metadata?.deletionTimestamp) continue;
+    const host = ip.includes(':') ? `[${ip}]` : ip;
+    out.push({ uid: p.metadata?.uid ?? p.metadata?.name ?? ip, name: p.metadata?.name ?? ip, hostPort: `${host}:${HTTP_PORT}`, revision });
+  }
+  return out;
 }
 
 async function writeStatus(deps: Deps, md: CachedModelDeployment, status: ModelDeploymentStatus): Promise<void> {
@@ -87,6 +188,24 @@ async function writeStatus(deps: Deps, md: CachedModelDeployment, status: ModelD
     deps.recent.remember(`md/${namespace}/${name}`, written);
   } catch (err) {
     // Deleted while we worked: nothing left to report on.
+    if (!isNotFound(err)) throw err;
+  }
+}
+
+/**
+ * Removes the one-shot control annotations acted on, after the status that
+ * records what they asked for is written. Without a resourceVersion
+ * precondition: a conflict would make the retry act on the same annotation
+ * again (a second step for promote=step), which is worse than missing a value
+ * someone set again in the same instant.
+ */
+async function removeAnnotations(deps: Deps, md: CachedModelDeployment, keys: readonly string[]): Promise<void> {
+  const { namespace = '', name = '' } = md.metadata;
+  const patch = { metadata: { annotations: Object.fromEntries(keys.map((k) => [k, null])) } };
+  try {
+    const written = await deps.client.mergePatch<CachedModelDeployment>(pathFor(ModelDeployments, namespace, name), patch, { query: { fieldManager: FIELD_MANAGER } });
+    deps.recent.remember(`md/${namespace}/${name}`, written);
+  } catch (err) {
     if (!isNotFound(err)) throw err;
   }
 }

@@ -1,73 +1,50 @@
-import type { V1Deployment } from '@kubernetes/client-node';
-import type { HistoryEntry, ModelDeploymentStatus, StableRevision } from '../api/types.ts';
+import type { DefaultedModelDeploymentSpec, ModelDeployment, ModelDeploymentStatus } from '../api/types.ts';
 import { selectorLabels, selectorString } from '../builders/labels.ts';
-import { serviceUrl } from '../builders/service.ts';
 import { canonicalJson } from '../builders/revision.ts';
+import { serviceUrl } from '../builders/service.ts';
+import type { ObservedRevision } from '../rollout/observe.ts';
+import type { RolloutPlan } from '../rollout/plan.ts';
 import type { StatusObservation } from '../status/conditions.ts';
-import { computeConditions, rfc3339 } from '../status/conditions.ts';
-import type { CachedModelDeployment } from './context.ts';
-import { isAvailable } from './rollout.ts';
-import type { RolloutDecision } from './rollout.ts';
+import { computeConditions } from '../status/conditions.ts';
+
+/** The fields the rollout engine owns: the plan says all of them, and one it leaves out is gone. */
+const ROLLOUT_FIELDS = ['stableRevision', 'canaryRevision', 'retiringRevision', 'analysis', 'history'] as const;
 
 export interface StatusInput {
-  md: CachedModelDeployment;
-  desiredReplicas: number;
-  revisionHistoryLimit: number;
-  deployment: V1Deployment | undefined;
-  rollout: RolloutDecision;
+  md: Pick<ModelDeployment, 'metadata' | 'status'>;
+  spec: DefaultedModelDeploymentSpec;
+  plan: RolloutPlan;
+  observed: readonly ObservedRevision[];
   error?: StatusObservation['error'];
   now: Date;
 }
 
 /**
- * The status the ModelDeployment should have. Everything not recomputed here
- * (fields a later rollout engine adds) is carried over from the current one.
+ * The status the ModelDeployment should have: the rollout fields the engine
+ * decided, kstatus conditions for where the rollout stands, and the /scale
+ * fields. Fields nobody here computes are carried over.
  */
 export function buildStatus(input: StatusInput): ModelDeploymentStatus {
-  const { md, deployment, rollout, now } = input;
-  const previous = md.status ?? {};
-  const readyReplicas = deployment?.status?.readyReplicas ?? 0;
+  const { md, spec, plan, now } = input;
+  const previous: ModelDeploymentStatus = { ...(md.status ?? {}) };
+  for (const field of ROLLOUT_FIELDS) delete previous[field];
+  const ready = plan.totals.servingReadyReplicas;
   const observation: StatusObservation = {
     generation: md.metadata.generation ?? 0,
-    desiredReplicas: input.desiredReplicas,
-    readyReplicas,
-    available: isAvailable(deployment),
-    rollout: rollout.state,
+    desiredReplicas: spec.replicas,
+    readyReplicas: ready,
+    available: spec.replicas > 0 && ready >= spec.replicas,
+    rollout: plan.state,
     ...(input.error ? { error: input.error } : {}),
   };
-  let stableRevision: StableRevision | undefined = previous.stableRevision;
-  let history = previous.history;
-  if (rollout.stable !== 'keep') {
-    const { revision, number } = rollout.stable;
-    stableRevision = {
-      revision: number,
-      version: revision.version,
-      hash: revision.hash,
-      uri: revision.uri,
-      ...(revision.sha256 ? { sha256: revision.sha256 } : {}),
-    };
-    const entry: HistoryEntry = {
-      revision: number,
-      version: revision.version,
-      hash: revision.hash,
-      uri: revision.uri,
-      ...(revision.sha256 ? { sha256: revision.sha256 } : {}),
-      outcome: 'Promoted',
-      time: rfc3339(now),
-      reason: 'RolloutCompleted',
-      message: `version ${revision.version} rolled out and available`,
-    };
-    const limit = input.revisionHistoryLimit;
-    history = limit > 0 ? [...(history ?? []), entry].slice(-limit) : [];
-  }
   return {
     ...previous,
+    ...plan.status,
     observedGeneration: md.metadata.generation ?? 0,
-    conditions: computeConditions(previous.conditions, observation, now),
-    ...(stableRevision ? { stableRevision } : {}),
-    ...(history ? { history } : {}),
-    replicas: deployment?.status?.replicas ?? 0,
-    readyReplicas,
+    conditions: computeConditions(md.status?.conditions, observation, now),
+    // Pods that exist now, across revisions (a canary runs up to one more than spec.replicas).
+    replicas: input.observed.reduce((sum, o) => sum + o.currentReplicas, 0),
+    readyReplicas: ready,
     selector: selectorString(selectorLabels(md)),
     url: serviceUrl(md),
   };

@@ -59,7 +59,7 @@ describe('operator handover', () => {
     const deps = (await deployments()).items;
     assert.equal(deps.length, COUNT, 'one Deployment each, none duplicated');
     for (const md of mds) {
-      const d = deps.find((x) => x.metadata?.name === md.metadata.name);
+      const d = deps.find((x) => x.metadata?.labels?.['modelship.io/deployment'] === md.metadata.name);
       const want = desiredRevision(md, FAKE_RUNTIME_IMAGE);
       assert.equal(d?.metadata?.ownerReferences?.[0]?.uid, md.metadata.uid);
       assert.equal(d?.spec?.template.metadata?.labels?.['modelship.io/revision'], want.hash);
@@ -100,6 +100,7 @@ describe('operator handover', () => {
     await eventually('the new leader to report it', async () => (await standby.metric('leader_election_master_status')) === 1, standby);
     // The new leader reconciles.
     await client.mergePatch(`${MDS}/m0`, { spec: { replicas: 3 } });
-    await eventually('the new leader to act', async () => (await client.get<V1Deployment>(`/apis/apps/v1/namespaces/${NS}/deployments/m0`)).spec?.replicas === 3, standby);
+    const m0 = () => client.get<KubeList<V1Deployment>>(`/apis/apps/v1/namespaces/${NS}/deployments`, { query: { labelSelector: 'modelship.io/deployment=m0' } });
+    await eventually('the new leader to act', async () => (await m0()).items[0]?.spec?.replicas === 3, standby);
   });
 });

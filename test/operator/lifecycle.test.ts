@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import type { V1Deployment, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import { clusterForSuite, createNamespace, kubectl } from '../cluster/test-cluster.ts';
 import type { KubeClient } from '../../src/kube/client.ts';
-import { isNotFound } from '../../src/kube/errors.ts';
+import { ApiError, isNotFound } from '../../src/kube/errors.ts';
+import type { KubeList } from '../../src/kube/object.ts';
 import type { ModelDeploymentSpec } from '../../src/api/types.ts';
 import { adminClient, applyModelDeployment, condition, eventually, getMd, installCrds, OperatorProcess } from './harness.ts';
 
@@ -18,7 +19,17 @@ const spec = (over: Partial<ModelDeploymentSpec> = {}): ModelDeploymentSpec => (
   replicas: 1,
   ...over,
 });
-const dep = (c: KubeClient, name: string) => c.get<V1Deployment>(`/apis/apps/v1/namespaces/${NS}/deployments/${name}`);
+/**
+ * The Deployment serving a ModelDeployment: each revision has its own, `<name>-<hash>` (ADR 0003); this is
+ * the stable revision's, or while none is stable the one with pods. Rejects when there is none.
+ */
+async function dep(c: KubeClient, name: string): Promise<V1Deployment> {
+  const list = await c.get<KubeList<V1Deployment>>(`/apis/apps/v1/namespaces/${NS}/deployments`, { query: { labelSelector: `modelship.io/deployment=${name}` } });
+  const stable = (await getMd(c, NS, name).catch(() => undefined))?.status?.stableRevision?.hash;
+  const found = list.items.find((d) => d.metadata?.labels?.['modelship.io/revision'] === stable) ?? list.items.find((d) => (d.spec?.replicas ?? 0) > 0) ?? list.items[0];
+  if (!found) throw new ApiError(404, `no Deployment of ${name}`, 'NotFound');
+  return found;
+}
 const svc = (c: KubeClient, name: string) => c.get<V1Service>(`/api/v1/namespaces/${NS}/services/${name}`);
 const hpa = (c: KubeClient, name: string) => c.get<V2HorizontalPodAutoscaler>(`/apis/autoscaling/v2/namespaces/${NS}/horizontalpodautoscalers/${name}`);
 const gone = (p: Promise<unknown>) => p.then(() => false, (e: unknown) => isNotFound(e));
@@ -106,7 +117,7 @@ describe('the operator reconciles ModelDeployments on the proving ground', () =>
 
   test('a deleted Deployment is restored', async () => {
     const before = await dep(client, 'fraud');
-    await kubectl(suite.cluster, 'delete', '-n', NS, 'deployment/fraud', '--wait=false');
+    await kubectl(suite.cluster, 'delete', '-n', NS, `deployment/${before.metadata?.name}`, '--wait=false');
     const after = await eventually('a new Deployment', async () => {
       const d = await dep(client, 'fraud').catch(() => undefined);
       return d && d.metadata?.uid !== before.metadata?.uid && d;
@@ -117,19 +128,20 @@ describe('the operator reconciles ModelDeployments on the proving ground', () =>
   test('a hand edit of a field the operator owns is undone', async () => {
     await kubectl(suite.cluster, 'patch', '-n', NS, 'service/fraud', '--type=json', '-p', '[{"op":"replace","path":"/spec/ports/0/port","value":81}]');
     await eventually('the Service port back at 80', async () => (await svc(client, 'fraud')).spec?.ports?.[0]?.port === 80, op);
-    await kubectl(suite.cluster, 'scale', '-n', NS, 'deployment/fraud', '--replicas=5');
+    await kubectl(suite.cluster, 'scale', '-n', NS, `deployment/${(await dep(client, 'fraud')).metadata?.name}`, '--replicas=5');
     await eventually('the Deployment back at 2 replicas', async () => (await dep(client, 'fraud')).spec?.replicas === 2, op);
     await kubectl(suite.cluster, 'label', '-n', NS, 'service/fraud', 'app.kubernetes.io/managed-by-');
     await eventually('the label restored', async () => (await svc(client, 'fraud')).metadata?.labels?.['app.kubernetes.io/managed-by'] === 'modelship', op);
   });
 
-  test('changing spec.model.version rolls the Deployment and status names the new version once it is rolled out', async () => {
+  test('changing spec.model.version rolls out a new revision and status names the new version once it serves', async () => {
     const first = (await getMd(client, NS, 'fraud')).status?.stableRevision;
     await applyModelDeployment(suite.cluster, 'fraud', NS, spec({ replicas: 2, model: { version: '2', uri: 's3://models/fraud/2/model.onnx' } }));
-    const d = await eventually('the pod template to carry version 2', async () => {
+    const d = await eventually('a Deployment of version 2', async () => {
       const x = await dep(client, 'fraud');
       return x.spec?.template.metadata?.labels?.['modelship.io/version'] === '2' && x;
     }, op);
+    assert.equal(d.metadata?.name, `fraud-${d.spec?.template.metadata?.labels?.['modelship.io/revision']}`);
     assert.deepEqual(d.spec?.strategy?.rollingUpdate, { maxUnavailable: 0, maxSurge: '25%' });
     const md = await eventually('version 2 to be stable and Ready', async () => {
       const m = await getMd(client, NS, 'fraud');

@@ -1,18 +1,36 @@
-import { buildDeployment, deploymentName } from '../../builders/deployment.ts';
+import { buildDeployment } from '../../builders/deployment.ts';
+import { revisionOf } from '../../builders/revision.ts';
 import { Deployments } from '../../kube/resources.ts';
-import type { ChildOutcome, ChildReconciler } from '../child.ts';
+import type { ObservedRevision } from '../../rollout/observe.ts';
+import type { RevisionPlan } from '../../rollout/plan.ts';
+import type { ChildOutcome } from '../child.ts';
 import { ensureChild } from '../child.ts';
 import type { CachedDeployment, ReconcileContext } from '../context.ts';
 
 /**
- * The Deployment running the spec's revision, sized by spec.replicas (which an
- * HPA may drive through /scale). A new revision changes the pod template, and
- * the Deployment controller rolls the pods over.
+ * The revision Deployments of a plan in the order they are safe to write:
+ * `grow` (new, larger or unchanged in size) before the status records the
+ * decision, `shrink` after it. So capacity is added before it is taken away,
+ * and a canary rolled back in this pass is never scaled up again by a pass
+ * that did not see its rollback.
  */
-export const deploymentReconciler: ChildReconciler<CachedDeployment> = {
-  kind: Deployments.kind,
-  reconcile(ctx: ReconcileContext): Promise<ChildOutcome<CachedDeployment>> {
-    const desired = buildDeployment({ metadata: ctx.md.metadata, spec: ctx.spec }, { revision: ctx.revision, replicas: ctx.spec.replicas });
-    return ensureChild(ctx, Deployments, ctx.deps.caches.deployments, deploymentName(ctx.md), desired);
-  },
-};
+export function orderRevisions(plan: readonly RevisionPlan[], observed: readonly ObservedRevision[]): { grow: RevisionPlan[]; shrink: RevisionPlan[] } {
+  const current = new Map(observed.map((o) => [o.hash, o.replicas]));
+  const shrinks = (r: RevisionPlan) => r.replicas < (current.get(r.hash) ?? 0);
+  return { grow: plan.filter((r) => !shrinks(r)), shrink: plan.filter(shrinks) };
+}
+
+/** Brings each revision's Deployment to its planned size, built from the revision's own template. */
+export function applyRevisions(ctx: ReconcileContext, revisions: readonly RevisionPlan[]): Array<Promise<ChildOutcome<CachedDeployment>>> {
+  return revisions.map((r) => {
+    // The plan's hash is the revision's identity, even for a template rebuilt from status.
+    const revision = { ...revisionOf(r.template), hash: r.hash };
+    const desired = buildDeployment({ metadata: ctx.md.metadata, spec: ctx.spec }, { revision, number: r.number, replicas: r.replicas });
+    return ensureChild(ctx, Deployments, ctx.deps.caches.deployments, desired.metadata?.name ?? '', desired);
+  });
+}
+
+/** Deletes the Deployments of revisions older than revisionHistoryLimit keeps. */
+export function removeRevisions(ctx: ReconcileContext, names: readonly string[]): Array<Promise<ChildOutcome<CachedDeployment>>> {
+  return names.map((name) => ensureChild(ctx, Deployments, ctx.deps.caches.deployments, name, undefined));
+}

@@ -1,13 +1,17 @@
-import { buildService, serviceName } from '../../builders/service.ts';
+import type { ServiceTargets } from '../../builders/service.ts';
+import { buildServices } from '../../builders/service.ts';
 import { Services } from '../../kube/resources.ts';
-import type { ChildOutcome, ChildReconciler } from '../child.ts';
+import type { ChildOutcome } from '../child.ts';
 import { ensureChild } from '../child.ts';
 import type { CachedService, ReconcileContext } from '../context.ts';
 
-/** The Service in front of every serving revision. */
-export const serviceReconciler: ChildReconciler<CachedService> = {
-  kind: Services.kind,
-  reconcile(ctx: ReconcileContext): Promise<ChildOutcome<CachedService>> {
-    return ensureChild(ctx, Services, ctx.deps.caches.services, serviceName(ctx.md), buildService(ctx.md));
-  },
-};
+/**
+ * The Services a strategy uses (`wanted`: the main one, -stable, and -canary
+ * or -preview), or the removal of those it does not (`unwanted`).
+ */
+export function applyServices(ctx: ReconcileContext, targets: ServiceTargets, which: 'wanted' | 'unwanted'): Array<Promise<ChildOutcome<CachedService>>> {
+  const services = buildServices({ metadata: ctx.md.metadata }, targets, ctx.spec.rollout.strategy);
+  return services
+    .filter((s) => (which === 'wanted') === (s.desired !== undefined))
+    .map((s) => ensureChild(ctx, Services, ctx.deps.caches.services, s.name, s.desired));
+}
