@@ -27,7 +27,14 @@ export function adminClient(cluster: Cluster): KubeClient {
 /** `kubectl apply` of the generated CRDs in crds/, then waits until the API serves ModelDeployments. */
 export async function installCrds(cluster: Cluster): Promise<void> {
   await kubectl(cluster, 'apply', '--server-side', '-f', join(REPO_ROOT, 'crds'));
-  await kubectl(cluster, 'wait', '--for=condition=Established', '--timeout=60s', `crd/${CRD_NAME}`);
+  // Polled rather than `kubectl wait`, which can give up on a CRD that has no conditions yet.
+  await pollUntil(
+    () =>
+      kubectl(cluster, 'get', `crd/${CRD_NAME}`, '-o', 'jsonpath={.status.conditions[?(@.type=="Established")].status}').then(
+        (out) => String(out).trim() === 'True',
+      ),
+    { description: `crd/${CRD_NAME} to be Established`, timeoutMs: 60_000 },
+  );
   await pollUntil(() => kubectl(cluster, 'get', 'modeldeployments', '-A').then(() => true), {
     description: 'ModelDeployments to be served',
     timeoutMs: 30_000,
