@@ -529,13 +529,7 @@ class Planner {
    * scaleDownDelaySeconds.
    */
   private advanceBlueGreen(): void {
-    const candidate = this.candidate!;
-    const { ready, applied } = this.readiness(candidate.hash);
-    const n = this.total;
-    this.candidateReplicas = n;
-    this.stableReplicaCount = n;
-    const label = this.label(candidate);
-    const available = applied >= n && ready >= n;
+    const { candidate, ready, n, label, available } = this.runCandidateAtFullSize();
     this.analysisWanted = this.analysisEnabled && ready > 0;
     if (!available) {
       // Only the first time: a preview that was Available and lost pods later (an HPA scaled the total up)
@@ -581,15 +575,20 @@ class Planner {
     }
   }
 
-  /** Undo: bring the old revision back at full size, then move all traffic to it at once. */
-  private advanceUndo(): void {
+  /** Blue-green previews and undo both run the candidate at full size beside stable until it is all Ready. */
+  private runCandidateAtFullSize() {
     const candidate = this.candidate!;
     const { ready, applied } = this.readiness(candidate.hash);
     const n = this.total;
     this.candidateReplicas = n;
     this.stableReplicaCount = n;
-    const label = this.label(candidate);
-    if (applied >= n && ready >= n) {
+    return { candidate, ready, n, label: this.label(candidate), available: applied >= n && ready >= n };
+  }
+
+  /** Undo: bring the old revision back at full size, then move all traffic to it at once. */
+  private advanceUndo(): void {
+    const { candidate, ready, n, label, available } = this.runCandidateAtFullSize();
+    if (available) {
       this.promote('undo');
       return;
     }

@@ -1,24 +1,14 @@
-import type { ClusterPki } from '../pki/cluster-pki.ts';
 import { SERVICE_CLUSTER_IP_RANGE } from '../pki/cluster-pki.ts';
+import { securedComponentArgs } from './secured-component.ts';
+import type { SecuredComponentConfig } from './secured-component.ts';
 
-export interface ControllerManagerConfig {
-  pki: ClusterPki;
-  kubeconfigPath: string;
-  securePort: number;
-}
+export type ControllerManagerConfig = SecuredComponentConfig;
 
 export function controllerManagerArgs(config: ControllerManagerConfig): string[] {
   const files = config.pki.files;
   return [
     'kube-controller-manager',
-    `--kubeconfig=${config.kubeconfigPath}`,
-    `--authentication-kubeconfig=${config.kubeconfigPath}`,
-    `--authorization-kubeconfig=${config.kubeconfigPath}`,
-    '--bind-address=127.0.0.1',
-    `--secure-port=${config.securePort}`,
-    // One instance only; leader election would also renew a Lease every two
-    // seconds, which shows up as steady-state writes in the audit log.
-    '--leader-elect=false',
+    ...securedComponentArgs(config),
     // Every on-by-default controller: deployment, replicaset, garbage
     // collector, horizontal-pod-autoscaler, endpointslice, node-lifecycle,
     // serviceaccount(-token), namespace, root-ca-cert-publisher, …
@@ -31,7 +21,5 @@ export function controllerManagerArgs(config: ControllerManagerConfig): string[]
     `--cluster-signing-cert-file=${files.caCertificate}`,
     `--cluster-signing-key-file=${files.caKey}`,
     `--service-cluster-ip-range=${SERVICE_CLUSTER_IP_RANGE}`,
-    `--requestheader-client-ca-file=${files.frontProxyCaCertificate}`,
-    '--profiling=false',
   ];
 }
