@@ -8,10 +8,10 @@
 // running (kwok-style): this measures the operator, not serving.
 // The last line of output is one JSON object.
 import { parseArgs } from 'node:util';
-import { startCluster } from '../test/cluster/cluster.ts';
-import { createNamespace } from '../test/cluster/test-cluster.ts';
-import { residentMemoryBytes } from '../test/cluster/lib/memory.ts';
-import { delay, pollUntil } from '../test/cluster/lib/wait.ts';
+import { startCluster } from '../proving-ground/cluster.ts';
+import { createNamespace } from '../proving-ground/test-cluster.ts';
+import { residentMemoryBytes } from '../proving-ground/lib/memory.ts';
+import { delay, pollUntil } from '../proving-ground/lib/wait.ts';
 import { adminClient, condition, installCrds, OperatorProcess, operatorWrites } from '../test/operator/harness.ts';
 import { Informer } from '../src/kube/informer.ts';
 import { Deployments } from '../src/kube/resources.ts';

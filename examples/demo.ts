@@ -1,11 +1,11 @@
 // npm run demo [-- --keep] [--dir <dir>] [--quiet] [--summary-json <file>]
 //
 // Modelship end to end on your machine, with no Docker and no cloud: a real Kubernetes control plane and a
-// local kubelet (test/cluster), the operator installed by the real helm, a scikit-learn model served,
+// local kubelet (proving-ground), the operator installed by the real helm, a scikit-learn model served,
 // rolled forward as a canary under traffic, and a broken version rolled back by itself. See README.md.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { REPO_ROOT } from '../test/cluster/cluster.ts';
+import { REPO_ROOT } from '../proving-ground/cluster.ts';
 import { runDemo } from './demo/run.ts';
 
 const usage = `usage: npm run demo [-- options]

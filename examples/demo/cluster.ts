@@ -1,4 +1,4 @@
-// The demo's cluster: the proving ground (test/cluster) in a directory of its own.
+// The demo's cluster: the proving ground (proving-ground) in a directory of its own.
 //
 // By default the cluster runs inside the demo's process (startCluster), so it goes away with the demo
 // whatever happens — a guardian stops every process of it even if the demo is killed. With --keep the
@@ -7,10 +7,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, startCluster } from '../../test/cluster/cluster.ts';
-import { clusterLayout } from '../../test/cluster/cluster-layout.ts';
-import { readState } from '../../test/cluster/cluster-state.ts';
-import { isProcessAlive, processesWithCommandLineContaining } from '../../test/cluster/lib/processes.ts';
+import { REPO_ROOT, startCluster } from '../../proving-ground/cluster.ts';
+import { clusterLayout } from '../../proving-ground/cluster-layout.ts';
+import { readState } from '../../proving-ground/cluster-state.ts';
+import { isProcessAlive, processesWithCommandLineContaining } from '../../proving-ground/lib/processes.ts';
 import { DemoError } from './say.ts';
 
 export interface DemoCluster {
@@ -49,7 +49,7 @@ export async function startDemoCluster(options: { dir: string; keep: boolean; on
     };
   }
 
-  // --keep: `node test/cluster/cli.ts up --dir <dir>` prints progress on stderr and the export line on stdout.
+  // --keep: `node proving-ground/cli.ts up --dir <dir>` prints progress on stderr and the export line on stdout.
   const { code, stdout } = await runCli(['up', '--dir', dir], options.onProgress);
   const kubeconfigPath = /export KUBECONFIG=(\S+)/.exec(stdout)?.[1];
   if (code !== 0 || !kubeconfigPath || !existsSync(kubeconfigPath)) {

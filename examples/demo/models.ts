@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { dump } from 'js-yaml';
-import { REPO_ROOT } from '../../test/cluster/cluster.ts';
+import { REPO_ROOT } from '../../proving-ground/cluster.ts';
 import { FIXTURES } from '../../runtime/fixtures/paths.ts';
 import type { ModelDeploymentSpec } from '../../src/api/types.ts';
 import { DemoError } from './say.ts';

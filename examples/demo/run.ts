@@ -1,7 +1,7 @@
 // The demo, step by step. `examples/demo.ts` is the command line around runDemo().
 import { existsSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { REPO_ROOT } from '../../test/cluster/cluster.ts';
+import { REPO_ROOT } from '../../proving-ground/cluster.ts';
 import type { ModelDeployment } from '../../src/api/types.ts';
 import { startDemoCluster } from './cluster.ts';
 import type { DemoCluster } from './cluster.ts';

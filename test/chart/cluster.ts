@@ -9,7 +9,7 @@ import { dump } from 'js-yaml';
 import { KubeClient } from '../../src/kube/client.ts';
 import { isNotFound } from '../../src/kube/errors.ts';
 import type { ModelDeployment } from '../../src/api/types.ts';
-import { startCluster } from '../cluster/cluster.ts';
+import { startCluster } from '../../proving-ground/cluster.ts';
 import { chartDir, helm, kubectlBinary, repoRoot, runBinary, valuesFile, type RunResult } from './helm.ts';
 
 export const OPERATOR_NAMESPACE = 'modelship-system';

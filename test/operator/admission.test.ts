@@ -15,7 +15,7 @@ import { renderCrd } from '../../src/api/crd.ts';
 import { applyDefaults } from '../../src/api/defaults.ts';
 import { CRD_NAME, GROUP, PLURAL, VERSION } from '../../src/api/constants.ts';
 import type { ModelDeployment, ModelDeploymentSpec } from '../../src/api/types.ts';
-import { startCluster } from '../cluster/cluster.ts';
+import { startCluster } from '../../proving-ground/cluster.ts';
 
 const EXAMPLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples');
 const NAMESPACE = 'default';

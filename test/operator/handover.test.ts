@@ -4,8 +4,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Deployment } from '@kubernetes/client-node';
-import { clusterForSuite, createNamespace } from '../cluster/test-cluster.ts';
-import { pollUntil } from '../cluster/lib/wait.ts';
+import { clusterForSuite, createNamespace } from '../../proving-ground/test-cluster.ts';
+import { pollUntil } from '../../proving-ground/lib/wait.ts';
 import type { KubeList } from '../../src/kube/object.ts';
 import type { ModelDeployment } from '../../src/api/types.ts';
 import { desiredRevision } from '../../src/builders/revision.ts';

@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Deployment, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
-import { clusterForSuite, createNamespace, kubectl } from '../cluster/test-cluster.ts';
+import { clusterForSuite, createNamespace, kubectl } from '../../proving-ground/test-cluster.ts';
 import type { KubeClient } from '../../src/kube/client.ts';
 import { ApiError, isNotFound } from '../../src/kube/errors.ts';
 import type { KubeList } from '../../src/kube/object.ts';

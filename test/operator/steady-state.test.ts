@@ -3,8 +3,8 @@
 // all (children, status, Events), counted from the API server's audit log.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clusterForSuite, createNamespace } from '../cluster/test-cluster.ts';
-import { delay } from '../cluster/lib/wait.ts';
+import { clusterForSuite, createNamespace } from '../../proving-ground/test-cluster.ts';
+import { delay } from '../../proving-ground/lib/wait.ts';
 import { adminClient, applyModelDeployment, condition, eventually, getMd, installCrds, OperatorProcess, operatorWrites } from './harness.ts';
 
 const NS = 'steady';

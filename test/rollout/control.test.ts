@@ -4,7 +4,7 @@
 // ModelDeployment's annotations, as kubectl and the CLI plugin write them.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clusterForSuite, createNamespace, kubectl } from '../cluster/test-cluster.ts';
+import { clusterForSuite, createNamespace, kubectl } from '../../proving-ground/test-cluster.ts';
 import type { KubeClient } from '../../src/kube/client.ts';
 import { adminClient } from '../operator/harness.ts';
 import { annotate, apply, conditionOf, installCrds, isReady, modelSpec, revisionDeployments, sleep, startOperator, SteadyTraffic, stopAllTraffic, waitForMd } from './harness.ts';

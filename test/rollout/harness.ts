@@ -5,10 +5,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
-import { REPO_ROOT } from '../cluster/cluster.ts';
-import type { Cluster } from '../cluster/cluster.ts';
-import { kubectl } from '../cluster/test-cluster.ts';
-import { pollUntil } from '../cluster/lib/wait.ts';
+import { REPO_ROOT } from '../../proving-ground/cluster.ts';
+import type { Cluster } from '../../proving-ground/cluster.ts';
+import { kubectl } from '../../proving-ground/test-cluster.ts';
+import { pollUntil } from '../../proving-ground/lib/wait.ts';
 import { FIXTURES } from '../../runtime/fixtures/paths.ts';
 import type { KubeClient } from '../../src/kube/client.ts';
 import type { EndpointSlice, Endpoint, Service } from '../../src/kube/endpoints.ts';

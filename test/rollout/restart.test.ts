@@ -3,7 +3,7 @@
 // the analysis tally carries on, and the client sees no failed request.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clusterForSuite, createNamespace } from '../cluster/test-cluster.ts';
+import { clusterForSuite, createNamespace } from '../../proving-ground/test-cluster.ts';
 import type { KubeClient } from '../../src/kube/client.ts';
 import type { ModelDeployment } from '../../src/api/types.ts';
 import { adminClient } from '../operator/harness.ts';

@@ -5,7 +5,7 @@
 // sha256 mismatch) are rolled back by themselves with no failed request.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clusterForSuite, createNamespace, kubectl } from '../cluster/test-cluster.ts';
+import { clusterForSuite, createNamespace, kubectl } from '../../proving-ground/test-cluster.ts';
 import type { KubeClient } from '../../src/kube/client.ts';
 import type { ModelDeployment } from '../../src/api/types.ts';
 import { splitReplicas } from '../../src/rollout/split.ts';

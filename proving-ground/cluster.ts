@@ -34,7 +34,7 @@ import { createClusterPki } from './pki/cluster-pki.ts';
 import type { ClusterPki } from './pki/cluster-pki.ts';
 import { LocalVolumeProvisioner } from './storage/local-provisioner.ts';
 
-export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export const REPO_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
 export interface StartClusterOptions {
   /** Directory for everything of this cluster; created. Default: a new temporary directory. */

@@ -1,4 +1,4 @@
-// npm run cluster:up / cluster:down / node test/cluster/cli.ts status
+// npm run cluster:up / cluster:down / node proving-ground/cli.ts status
 //
 //   up [--nodes N] [--dir D]   build the control plane once, start a cluster in
 //                              the background, print `export KUBECONFIG=…`
@@ -166,7 +166,7 @@ try {
   else if (command === 'down') code = await down();
   else if (command === 'status') code = status();
   else {
-    say('usage: node test/cluster/cli.ts up|down|status [--dir DIR] [--nodes N]');
+    say('usage: node proving-ground/cli.ts up|down|status [--dir DIR] [--nodes N]');
     code = 2;
   }
   process.exit(code);

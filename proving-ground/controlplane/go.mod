@@ -1,4 +1,4 @@
-module modelship/test/cluster/controlplane
+module modelship/proving-ground/controlplane
 
 go 1.26.0
 

@@ -11,7 +11,7 @@ const OUR_IMAGES: Record<string, string> = {
   'modelship/runtime': 'runtime/main.ts',
   'modelship/operator': 'src/main.ts',
   // Used only by the proving ground's own tests.
-  'modelship/testapp': 'test/cluster/testapp.ts',
+  'modelship/testapp': 'proving-ground/testapp.ts',
 };
 
 /** "ghcr.io/modelship/runtime:0.1.0@sha256:…" → "ghcr.io/modelship/runtime" */

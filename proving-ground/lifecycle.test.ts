@@ -52,8 +52,8 @@ test('stopping a cluster leaves no process behind, pods included', async () => {
 test('when the process that started a cluster dies, the guardian stops everything', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'modelship-orphan-'));
   const script = `
-    const { startCluster } = await import(${JSON.stringify(join(REPO_ROOT, 'test/cluster/cluster.ts'))});
-    const { testappContainer } = await import(${JSON.stringify(join(REPO_ROOT, 'test/cluster/testapp-spec.ts'))});
+    const { startCluster } = await import(${JSON.stringify(join(REPO_ROOT, 'proving-ground/cluster.ts'))});
+    const { testappContainer } = await import(${JSON.stringify(join(REPO_ROOT, 'proving-ground/testapp-spec.ts'))});
     const cluster = await startCluster({ dir: process.argv[1] });
     await cluster.api.create('/api/v1/namespaces/default/pods', { metadata: { name: 'orphan' }, spec: { containers: [testappContainer()] } });
     console.log('STARTED');

@@ -1,10 +1,10 @@
 // Builds (once) and caches the all-in-one control plane binary from
-// test/cluster/controlplane: etcd, kube-apiserver, kube-controller-manager and
+// proving-ground/controlplane: etcd, kube-apiserver, kube-controller-manager and
 // kube-scheduler compiled from upstream sources at the versions pinned in its
 // go.mod. The cache key covers the Go sources, go.mod/go.sum, the Go toolchain
 // version and the build recipe below, so a warm start only runs `go version`.
 //
-// Usage as a script: node test/cluster/build-controlplane.ts  (prints the path)
+// Usage as a script: node proving-ground/build-controlplane.ts  (prints the path)
 
 import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';

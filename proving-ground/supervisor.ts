@@ -1,7 +1,7 @@
 // The background process behind `npm run cluster:up`: starts the cluster
 // (control plane, nodes, kubelet) in its directory, records its state, and
 // stops everything on SIGTERM/SIGINT. Its stdout is <dir>/supervisor.log.
-//   node test/cluster/supervisor.ts --dir <dir> --nodes <n> [--binary <path>]
+//   node proving-ground/supervisor.ts --dir <dir> --nodes <n> [--binary <path>]
 import { parseArgs } from 'node:util';
 import { startCluster } from './cluster.ts';
 import type { Cluster } from './cluster.ts';
