@@ -74,7 +74,11 @@ export function isSimulatedImage(image: string): boolean {
 }
 
 export class ImageStore {
-  constructor(readonly root: string = defaultImageStoreRoot()) {}
+  readonly root: string;
+
+  constructor(root: string = defaultImageStoreRoot()) {
+    this.root = root;
+  }
 
   /** The stored image a pod's `image` names, or undefined when the store does not have it. */
   async lookup(image: string): Promise<StoredImage | undefined> {
