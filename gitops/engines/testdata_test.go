@@ -47,11 +47,23 @@ func readYAML(t *testing.T, path string, into any) {
 	}
 }
 
+// readObject decodes a manifest the way a client decodes the API server's JSON: whole numbers become int64
+// (kstatus reads metadata.generation as one), not the float64 a plain YAML decode gives.
 func readObject(t *testing.T, path string) *unstructured.Unstructured {
 	t.Helper()
-	obj := map[string]any{}
-	readYAML(t, path, &obj)
-	return &unstructured.Unstructured{Object: obj}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	json, err := yaml.YAMLToJSON(data)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	obj := &unstructured.Unstructured{}
+	if err := obj.UnmarshalJSON(json); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return obj
 }
 
 func liveStates(t *testing.T) []liveState {
