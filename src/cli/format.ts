@@ -3,6 +3,7 @@
  * lines a person reads out. No I/O here, so every layout is unit tested.
  */
 import { ANNOTATIONS, CONDITION_TYPES } from '../api/constants.ts';
+import { servedModelName } from '../api/defaults.ts';
 import type { CanaryStep, Condition, ModelDeployment } from '../api/types.ts';
 
 /** A core/v1 Event, as much of it as the status view shows. */
@@ -108,7 +109,7 @@ export function renderStatus(md: ModelDeployment, events: EventView[], now: numb
   field('Name', md.metadata.name ?? '');
   field('Namespace', md.metadata.namespace ?? '');
   const sha = spec.model.sha256 ? `, sha256 ${spec.model.sha256.slice(0, 12)}…` : '';
-  field('Model', `${spec.model.name ?? md.metadata.name} version ${spec.model.version} (${spec.model.uri}${sha})`);
+  field('Model', `${servedModelName(md)} version ${spec.model.version} (${spec.model.uri}${sha})`);
   field('Strategy', strategy);
   field('Status', message ? `${phase}: ${message}` : phase);
   const auto = spec.autoscaling ? `, autoscaled ${spec.autoscaling.minReplicas ?? 1}-${spec.autoscaling.maxReplicas}` : '';

@@ -8,6 +8,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { KubeConfig } from '@kubernetes/client-node';
 import { dump } from 'js-yaml';
 import { API_VERSION, KIND, PLURAL } from '../api/constants.ts';
+import { servedModelName } from '../api/defaults.ts';
 import type { ModelDeployment } from '../api/types.ts';
 import { KubeClient } from '../kube/client.ts';
 import { ApiError } from '../kube/errors.ts';
@@ -223,7 +224,7 @@ export function buildProgram(io: CliIO): Command {
       const target = { namespace: s.namespace, service: opts.service ?? serviceOf(md), port: opts.port, timeoutMs: opts.timeout };
       const transport: Transport = opts.viaProxy ? proxyTransport(s.client, target) : await directTransport(s.client, target);
       const forced: Protocol | undefined = opts.v1 ? 'v1' : opts.v2 ? 'v2' : undefined;
-      const answer = await predict(transport, md.spec.model.name ?? name, payload, forced);
+      const answer = await predict(transport, servedModelName(md), payload, forced);
       if (opts.verbose) io.stderr(`${answer.protocol} request answered by ${answer.via}${transport.note ? `; ${transport.note}` : ''}\n`);
       io.stdout(answer.text + '\n');
     });

@@ -1,5 +1,4 @@
 import { buildDeployment } from '../../builders/deployment.ts';
-import { revisionOf } from '../../builders/revision.ts';
 import { Deployments } from '../../kube/resources.ts';
 import type { ObservedRevision } from '../../rollout/observe.ts';
 import type { RevisionPlan } from '../../rollout/plan.ts';
@@ -22,10 +21,8 @@ export function orderRevisions(plan: readonly RevisionPlan[], observed: readonly
 
 /** Brings each revision's Deployment to its planned size, built from the revision's own template. */
 export function applyRevisions(ctx: ReconcileContext, revisions: readonly RevisionPlan[]): Array<Promise<ChildOutcome<CachedDeployment>>> {
-  return revisions.map((r) => {
-    // The plan's hash is the revision's identity, even for a template rebuilt from status.
-    const revision = { ...revisionOf(r.template), hash: r.hash };
-    const desired = buildDeployment({ metadata: ctx.md.metadata, spec: ctx.spec }, { revision, number: r.number, replicas: r.replicas });
+  return revisions.map((revision) => {
+    const desired = buildDeployment(ctx.md, { revision, number: revision.number, replicas: revision.replicas });
     return ensureChild(ctx, Deployments, ctx.deps.caches.deployments, desired.metadata?.name ?? '', desired);
   });
 }
