@@ -72,6 +72,3 @@ export type ConditionType = (typeof CONDITION_TYPES)[keyof typeof CONDITION_TYPE
 
 export const ROLLOUT_STRATEGIES = ['RollingUpdate', 'Canary', 'BlueGreen'] as const;
 export type RolloutStrategy = (typeof ROLLOUT_STRATEGIES)[number];
-
-/** URI schemes the runtime's `fetch` understands. */
-export const MODEL_URI_SCHEMES = ['https', 's3', 'pvc', 'file'] as const;
