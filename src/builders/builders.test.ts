@@ -4,7 +4,7 @@ import { buildDeployment, pvcOf } from './deployment.ts';
 import { buildHpa } from './hpa.ts';
 import { childLabels, selectorLabels, selectorString } from './labels.ts';
 import { desiredRevision } from './revision.ts';
-import { sampleModelDeployment } from './sample.ts';
+import { sampleModelDeployment } from '../../test/support/sample.ts';
 import { buildService, serviceUrl } from './service.ts';
 
 const IMAGE = 'ghcr.io/modelship/runtime:0.1.0';
