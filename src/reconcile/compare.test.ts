@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { needsApply, withAppliedHash, APPLIED_HASH } from './apply.ts';
 import { semanticallyContains } from './compare.ts';
-import { parseQuantity } from './quantity.ts';
+import { parseQuantity } from '../kube/quantity.ts';
 import type { KubeObject } from '../kube/object.ts';
 
 describe('semanticallyContains', () => {
