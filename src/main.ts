@@ -3,7 +3,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { CommanderError } from 'commander';
 import type { Server } from 'node:http';
 import { parseConfig } from './config.ts';
-import { OperatorMetrics } from './controller/metrics.ts';
+import { OperatorMetrics } from './manager/metrics.ts';
 import { KubeClient } from './kube/client.ts';
 import { LeaderElector } from './leader/election.ts';
 import { leaseApi } from './leader/lease.ts';

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { QueueObserver } from './workqueue.ts';
+import type { QueueObserver } from '../workqueue/workqueue.ts';
 
 /** Reconcile results as controller-runtime labels them. */
 export type ReconcileResult = 'success' | 'error' | 'requeue' | 'requeue_after';

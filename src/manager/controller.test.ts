@@ -4,7 +4,7 @@ import pino from 'pino';
 import { Controller, TerminalError } from './controller.ts';
 import type { Result } from './controller.ts';
 import { OperatorMetrics } from './metrics.ts';
-import { ExponentialFailureRateLimiter } from './ratelimiter.ts';
+import { ExponentialFailureRateLimiter } from '../workqueue/ratelimiter.ts';
 
 const log = pino({ level: 'silent' });
 

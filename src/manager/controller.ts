@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
-import type { Clock } from './clock.ts';
-import { realClock } from './clock.ts';
+import type { Clock } from '../util/clock.ts';
+import { realClock } from '../util/clock.ts';
 import type { OperatorMetrics, ReconcileResult } from './metrics.ts';
-import type { RateLimiter } from './ratelimiter.ts';
-import { WorkQueue } from './workqueue.ts';
-import type { Priority } from './workqueue.ts';
+import type { RateLimiter } from '../workqueue/ratelimiter.ts';
+import { WorkQueue } from '../workqueue/workqueue.ts';
+import type { Priority } from '../workqueue/workqueue.ts';
 
 /** What a reconcile asks for next: nothing (done), or another look after a delay. */
 export interface Result {

@@ -1,5 +1,5 @@
-import type { Clock } from './clock.ts';
-import { realClock } from './clock.ts';
+import type { Clock } from '../util/clock.ts';
+import { realClock } from '../util/clock.ts';
 
 /** Decides how long an item waits before it is retried. Mirrors client-go's workqueue rate limiters. */
 export interface RateLimiter<K> {
