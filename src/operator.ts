@@ -90,7 +90,7 @@ export class Operator {
     };
     this.controller = new Controller({
       name: CONTROLLER_NAME,
-      reconcile: (key) => reconcileModelDeployment(deps, key),
+      reconcile: (key, pass) => reconcileModelDeployment(deps, key, pass.log),
       workers: opts.workers,
       log: log.child({ controller: CONTROLLER_NAME }),
       ...(opts.metrics ? { metrics: opts.metrics } : {}),

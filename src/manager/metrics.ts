@@ -20,6 +20,7 @@ export class OperatorMetrics {
   readonly reconcileTotal: Counter<'controller' | 'result'>;
   readonly reconcileErrors: Counter<'controller'>;
   readonly terminalErrors: Counter<'controller'>;
+  readonly reconcilePanics: Counter<'controller'>;
   readonly reconcileTime: Histogram<'controller'>;
   readonly maxConcurrent: Gauge<'controller'>;
   readonly activeWorkers: Gauge<'controller'>;
@@ -51,6 +52,12 @@ export class OperatorMetrics {
     this.terminalErrors = new Counter({
       name: 'controller_runtime_terminal_reconcile_errors_total',
       help: 'Total number of terminal reconciliation errors per controller',
+      labelNames: ['controller'],
+      registers,
+    });
+    this.reconcilePanics = new Counter({
+      name: 'controller_runtime_reconcile_panics_total',
+      help: 'Total number of reconciliation panics per controller',
       labelNames: ['controller'],
       registers,
     });

@@ -1,4 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
 import { API_VERSION, KIND, LABELS } from '../api/constants.ts';
 import { applyDefaults } from '../api/defaults.ts';
 import type { ModelDeploymentStatus } from '../api/types.ts';
@@ -45,7 +46,7 @@ const HEALTH_RECHECK_MS = 2000;
  * Throws to be retried with backoff; throws TerminalError for problems only a
  * person can fix, after reporting them in status.
  */
-export async function reconcileModelDeployment(deps: Deps, key: string): Promise<Result> {
+export async function reconcileModelDeployment(deps: Deps, key: string, passLog: Logger = deps.log): Promise<Result> {
   const { namespace, name } = splitKey(key);
   const md = deps.recent.newest(`md/${key}`, deps.caches.modelDeployments.get(namespace, name));
   // Gone or going: garbage collection removes the children through their owner references.
@@ -56,7 +57,9 @@ export async function reconcileModelDeployment(deps: Deps, key: string): Promise
 
   const spec = applyDefaults(md.spec);
   const revision = desiredRevision({ metadata: md.metadata, spec }, deps.runtimeImage);
-  const log = deps.log.child({ modelDeployment: key, revision: revision.hash });
+  // passLog carries the reconcile ID: every line of this pass, Events that fail to post included, has it.
+  const log = passLog.child({ modelDeployment: key, revision: revision.hash });
+  const events = deps.events.loggingTo(log);
   const ctx: ReconcileContext = { md, spec, revision, deps, log };
 
   // Observe and decide.
@@ -75,7 +78,7 @@ export async function reconcileModelDeployment(deps: Deps, key: string): Promise
       if (result.status === 'fulfilled') outcomes.push({ kind, outcome: result.value });
       else if (result.reason instanceof SpecProblem) problem ??= result.reason;
       else {
-        deps.events.event(md, 'Warning', 'ReconcileError', 'Reconcile', errorText(result.reason));
+        events.event(md, 'Warning', 'ReconcileError', 'Reconcile', errorText(result.reason));
         throw result.reason;
       }
     }
@@ -110,7 +113,7 @@ export async function reconcileModelDeployment(deps: Deps, key: string): Promise
     settle('Service', applyServices(ctx, targets, 'unwanted')),
   ]);
 
-  announce(deps.events, md, { previous: md.status, next: status, outcomes, rollout: plan.events });
+  announce(events, md, { previous: md.status, next: status, outcomes, rollout: plan.events });
   if (problem) throw new TerminalError(problem.message, { cause: problem });
   return requeueAfterMs !== undefined ? { requeueAfterMs } : {};
 }
