@@ -8,6 +8,8 @@ import type { Cached } from '../kube/object.ts';
 import type { V1Deployment, V1Pod, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import type { HealthProber } from '../analysis/health.ts';
 import type { MetricsScraper } from '../analysis/scraper.ts';
+import type { ObservedRevision } from '../rollout/observe.ts';
+import type { RolloutPlan } from '../rollout/plan.ts';
 import type { RecentWrites } from './recent-writes.ts';
 
 export type CachedModelDeployment = Cached<ModelDeployment>;
@@ -50,4 +52,13 @@ export interface ReconcileContext {
   revision: Revision;
   deps: Deps;
   log: Logger;
+}
+
+/** A pass after the rollout engine decided: what the children are written from. */
+export interface PlannedContext extends ReconcileContext {
+  plan: RolloutPlan;
+  /** Every revision that has a Deployment, as observed before this pass wrote anything. */
+  observed: readonly ObservedRevision[];
+  /** The Deployments this ModelDeployment controls. */
+  owned: readonly CachedDeployment[];
 }
