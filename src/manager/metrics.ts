@@ -17,112 +17,50 @@ const QUEUE_BUCKETS = Array.from({ length: 12 }, (_, i) => 1e-8 * 10 ** i);
  */
 export class OperatorMetrics {
   readonly registry = new Registry();
-  readonly reconcileTotal: Counter<'controller' | 'result'>;
-  readonly reconcileErrors: Counter<'controller'>;
-  readonly terminalErrors: Counter<'controller'>;
-  readonly reconcilePanics: Counter<'controller'>;
-  readonly reconcileTime: Histogram<'controller'>;
-  readonly maxConcurrent: Gauge<'controller'>;
-  readonly activeWorkers: Gauge<'controller'>;
-  readonly leaderStatus: Gauge<'name'>;
-  private readonly depth: Gauge<'name' | 'controller'>;
-  private readonly adds: Counter<'name' | 'controller'>;
-  private readonly retries: Counter<'name' | 'controller'>;
-  private readonly queueDuration: Histogram<'name' | 'controller'>;
-  private readonly workDuration: Histogram<'name' | 'controller'>;
-  private readonly unfinished: Gauge<'name' | 'controller'>;
-  private readonly longest: Gauge<'name' | 'controller'>;
   private readonly inFlight = new Map<string, () => { longest: number; total: number }>();
 
+  readonly reconcileTotal = counter(this.registry, 'controller_runtime_reconcile_total', 'Total number of reconciliations per controller', ['controller', 'result']);
+  readonly reconcileErrors = counter(this.registry, 'controller_runtime_reconcile_errors_total', 'Total number of reconciliation errors per controller', ['controller']);
+  readonly terminalErrors = counter(this.registry, 'controller_runtime_terminal_reconcile_errors_total', 'Total number of terminal reconciliation errors per controller', ['controller']);
+  readonly reconcilePanics = counter(this.registry, 'controller_runtime_reconcile_panics_total', 'Total number of reconciliation panics per controller', ['controller']);
+  readonly reconcileTime = new Histogram({
+    name: 'controller_runtime_reconcile_time_seconds',
+    help: 'Length of time per reconciliation per controller',
+    labelNames: ['controller'],
+    buckets: RECONCILE_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly maxConcurrent = gauge(this.registry, 'controller_runtime_max_concurrent_reconciles', 'Maximum number of concurrent reconciles per controller', ['controller']);
+  readonly activeWorkers = gauge(this.registry, 'controller_runtime_active_workers', 'Number of currently used workers per controller', ['controller']);
+  readonly leaderStatus = gauge(
+    this.registry,
+    'leader_election_master_status',
+    'Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master',
+    ['name'],
+  );
+
+  private readonly depth = gauge(this.registry, 'workqueue_depth', 'Current depth of workqueue', QUEUE_LABELS);
+  private readonly adds = counter(this.registry, 'workqueue_adds_total', 'Total number of adds handled by workqueue', QUEUE_LABELS);
+  private readonly retries = counter(this.registry, 'workqueue_retries_total', 'Total number of retries handled by workqueue', QUEUE_LABELS);
+  private readonly queueDuration = queueHistogram(this.registry, 'workqueue_queue_duration_seconds', 'How long in seconds an item stays in workqueue before being requested');
+  private readonly workDuration = queueHistogram(this.registry, 'workqueue_work_duration_seconds', 'How long in seconds processing an item from workqueue takes');
+  private readonly unfinished = inFlightGauge(
+    this.registry,
+    'workqueue_unfinished_work_seconds',
+    'How many seconds of work has been done that is in progress and has not been observed by work_duration',
+    this.inFlight,
+    (w) => w.total,
+  );
+  private readonly longest = inFlightGauge(
+    this.registry,
+    'workqueue_longest_running_processor_seconds',
+    'How many seconds has the longest running processor for workqueue been running',
+    this.inFlight,
+    (w) => w.longest,
+  );
+
   constructor() {
-    const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    this.reconcileTotal = new Counter({
-      name: 'controller_runtime_reconcile_total',
-      help: 'Total number of reconciliations per controller',
-      labelNames: ['controller', 'result'],
-      registers,
-    });
-    this.reconcileErrors = new Counter({
-      name: 'controller_runtime_reconcile_errors_total',
-      help: 'Total number of reconciliation errors per controller',
-      labelNames: ['controller'],
-      registers,
-    });
-    this.terminalErrors = new Counter({
-      name: 'controller_runtime_terminal_reconcile_errors_total',
-      help: 'Total number of terminal reconciliation errors per controller',
-      labelNames: ['controller'],
-      registers,
-    });
-    this.reconcilePanics = new Counter({
-      name: 'controller_runtime_reconcile_panics_total',
-      help: 'Total number of reconciliation panics per controller',
-      labelNames: ['controller'],
-      registers,
-    });
-    this.reconcileTime = new Histogram({
-      name: 'controller_runtime_reconcile_time_seconds',
-      help: 'Length of time per reconciliation per controller',
-      labelNames: ['controller'],
-      buckets: RECONCILE_BUCKETS,
-      registers,
-    });
-    this.maxConcurrent = new Gauge({
-      name: 'controller_runtime_max_concurrent_reconciles',
-      help: 'Maximum number of concurrent reconciles per controller',
-      labelNames: ['controller'],
-      registers,
-    });
-    this.activeWorkers = new Gauge({
-      name: 'controller_runtime_active_workers',
-      help: 'Number of currently used workers per controller',
-      labelNames: ['controller'],
-      registers,
-    });
-    this.leaderStatus = new Gauge({
-      name: 'leader_election_master_status',
-      help: 'Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master',
-      labelNames: ['name'],
-      registers,
-    });
-    const q = ['name', 'controller'] as const;
-    this.depth = new Gauge({ name: 'workqueue_depth', help: 'Current depth of workqueue', labelNames: q, registers });
-    this.adds = new Counter({ name: 'workqueue_adds_total', help: 'Total number of adds handled by workqueue', labelNames: q, registers });
-    this.retries = new Counter({ name: 'workqueue_retries_total', help: 'Total number of retries handled by workqueue', labelNames: q, registers });
-    this.queueDuration = new Histogram({
-      name: 'workqueue_queue_duration_seconds',
-      help: 'How long in seconds an item stays in workqueue before being requested',
-      labelNames: q,
-      buckets: QUEUE_BUCKETS,
-      registers,
-    });
-    this.workDuration = new Histogram({
-      name: 'workqueue_work_duration_seconds',
-      help: 'How long in seconds processing an item from workqueue takes',
-      labelNames: q,
-      buckets: QUEUE_BUCKETS,
-      registers,
-    });
-    const inFlight = this.inFlight;
-    this.unfinished = new Gauge({
-      name: 'workqueue_unfinished_work_seconds',
-      help: 'How many seconds of work has been done that is in progress and has not been observed by work_duration',
-      labelNames: q,
-      registers,
-      collect() {
-        for (const [name, read] of inFlight) this.set({ name, controller: name }, read().total);
-      },
-    });
-    this.longest = new Gauge({
-      name: 'workqueue_longest_running_processor_seconds',
-      help: 'How many seconds has the longest running processor for workqueue been running',
-      labelNames: q,
-      registers,
-      collect() {
-        for (const [name, read] of inFlight) this.set({ name, controller: name }, read().longest);
-      },
-    });
   }
 
   /** The observer a controller's queue reports to; `inFlight` feeds the two gauges read at scrape time. */
@@ -142,4 +80,38 @@ export class OperatorMetrics {
       retried: () => this.retries.inc(labels),
     };
   }
+}
+
+const QUEUE_LABELS = ['name', 'controller'] as const;
+type QueueLabel = (typeof QUEUE_LABELS)[number];
+
+function counter<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[]): Counter<L> {
+  return new Counter<L>({ name, help, labelNames, registers: [registry] });
+}
+
+function gauge<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[]): Gauge<L> {
+  return new Gauge<L>({ name, help, labelNames, registers: [registry] });
+}
+
+function queueHistogram(registry: Registry, name: string, help: string): Histogram<QueueLabel> {
+  return new Histogram<QueueLabel>({ name, help, labelNames: QUEUE_LABELS, buckets: QUEUE_BUCKETS, registers: [registry] });
+}
+
+/** A queue gauge read at scrape time from each controller's work in flight. */
+function inFlightGauge(
+  registry: Registry,
+  name: string,
+  help: string,
+  inFlight: Map<string, () => { longest: number; total: number }>,
+  pick: (w: { longest: number; total: number }) => number,
+): Gauge<QueueLabel> {
+  return new Gauge<QueueLabel>({
+    name,
+    help,
+    labelNames: QUEUE_LABELS,
+    registers: [registry],
+    collect() {
+      for (const [controller, read] of inFlight) this.set({ name: controller, controller }, pick(read()));
+    },
+  });
 }
