@@ -151,7 +151,17 @@ export function buildProgram(io: CliIO): Command {
       ...(namespace === undefined ? {} : { namespace }),
     });
   };
+  addReadCommands(program, io, session);
+  addControlCommands(program, io, session);
+  addPredictCommand(program, io, session);
+  return program;
+}
 
+/** Opens a session with the global flags of the command being run. */
+type Connect = (cmd: Command) => ReturnType<CliIO['connect']>;
+
+/** status and history: read-only views of one ModelDeployment. */
+function addReadCommands(program: Command, io: CliIO, session: Connect): void {
   program
     .command('status')
     .description('show a rollout: revisions, weights, steps, analysis, conditions and recent events')
@@ -173,7 +183,10 @@ export function buildProgram(io: CliIO): Command {
       const md = await getModelDeployment(session(cmd), name);
       print(io, opts.output, md.status?.history ?? [], () => renderHistory(md, io.now()));
     });
+}
 
+/** promote, abort, retry, pause, resume, undo: each sets the annotation the operator acts on. */
+function addControlCommands(program: Command, io: CliIO, session: Connect): void {
   const control = (command: string, description: string, toControl: (opts: Record<string, unknown>) => Control) =>
     program
       .command(command)
@@ -198,7 +211,9 @@ export function buildProgram(io: CliIO): Command {
   control('undo', 'roll back to the previous promoted revision, or the one given', (o) =>
     o.toRevision === undefined ? { kind: 'undo' } : { kind: 'undo', to: String(o.toRevision) },
   ).option('--to-revision <revision>', 'revision number or model version from `history`');
+}
 
+function addPredictCommand(program: Command, io: CliIO, session: Connect): void {
   program
     .command('predict')
     .description('send one inference request through the ModelDeployment\'s Service and print the answer')
@@ -228,8 +243,6 @@ export function buildProgram(io: CliIO): Command {
       if (opts.verbose) io.stderr(`${answer.protocol} request answered by ${answer.via}${transport.note ? `; ${transport.note}` : ''}\n`);
       io.stdout(answer.text + '\n');
     });
-
-  return program;
 }
 
 interface PredictOptions {
