@@ -16,7 +16,7 @@ import { result } from './result.ts';
 import { advance } from './strategies/advance.ts';
 import type { RolloutInput, RolloutPlan } from './types.ts';
 
-export type { RevisionPlan, RevisionRole, Routing, RolloutEvent, RolloutInput, RolloutPlan, RolloutStatus } from './types.ts';
+export type { RevisionPlan, RolloutEvent, RolloutInput, RolloutPlan } from './types.ts';
 export { weightAt } from './strategies/canary.ts';
 
 export function planRollout(input: RolloutInput): RolloutPlan {
