@@ -20,6 +20,7 @@ import { announce } from './announce.ts';
 import { FIELD_MANAGER } from './apply.ts';
 import type { ChildOutcome } from './child.ts';
 import type { CachedDeployment, CachedModelDeployment, CachedPod, Deps, PlannedContext, ReconcileContext } from './context.ts';
+import { orderRevisions } from './children/deployment.ts';
 import { OWNED } from './owned.ts';
 import { SpecProblem } from './errors.ts';
 import { buildStatus, statusChanged } from './status.ts';
@@ -38,7 +39,10 @@ const HEALTH_RECHECK_MS = 2000;
  * 1. what grows or appears (Services, new or larger revision Deployments, the
  *    HPA): the same cluster state plans it again;
  * 2. the status (the decision: steps, stable, history), then the one-shot
- *    annotations acted on;
+ *    annotations acted on. It claims nothing step 3 has yet to do: while a
+ *    shrink is pending it stays InProgress (ScalingDown) and keeps the
+ *    retiring revision, and the pass that observes the smaller Deployment
+ *    (our own write wakes it) says Ready;
  * 3. what shrinks or goes. A rolled-back canary is never scaled up again by a
  *    pass that did not see its rollback.
  *
@@ -75,7 +79,9 @@ export async function reconcileModelDeployment(deps: Deps, key: string, passLog:
   // 2. The decision.
   const problem = writes.problem;
   const error = problem ? { error: { reason: problem.reason, message: problem.message, terminal: true } } : {};
-  const status = buildStatus({ md, spec, plan, observed, now: deps.now(), ...error });
+  // The Deployments the shrink phase will make smaller: the status must not claim them done yet.
+  const shrinking = orderRevisions(plan.revisions, observed).shrink;
+  const status = buildStatus({ md, spec, plan, observed, shrinking, now: deps.now(), ...error });
   if (statusChanged(md.status, status)) await writeStatus(deps, md, status);
   if (plan.consumed.length) await removeAnnotations(deps, md, plan.consumed);
 
