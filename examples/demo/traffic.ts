@@ -2,8 +2,8 @@
 // endpoints, picked at random (kube-proxy's iptables mode), read from the Service's EndpointSlices. There
 // is no kube-proxy on the proving ground, so the demo does kube-proxy's part itself — with the same code
 // `kubectl modelship predict` uses.
-import { resolveService } from '../../src/cli/endpoints.ts';
-import type { Endpoint } from '../../src/cli/endpoints.ts';
+import { resolveService } from '../../src/kube/endpoints.ts';
+import type { Endpoint } from '../../src/kube/endpoints.ts';
 import type { KubeClient } from '../../src/kube/client.ts';
 
 /** A plain timer: the client's loops end through stop(), not through the demo's Ctrl-C signal. */

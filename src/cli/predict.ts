@@ -11,7 +11,7 @@
 import { HttpMethod } from '@kubernetes/client-node';
 import type { KubeClient } from '../kube/client.ts';
 import { ApiError } from '../kube/errors.ts';
-import { resolveService, type Endpoint } from './endpoints.ts';
+import { resolveService, type Endpoint } from '../kube/endpoints.ts';
 import { CliError } from './errors.ts';
 
 export type Protocol = 'v1' | 'v2';

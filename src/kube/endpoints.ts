@@ -9,8 +9,8 @@
  *
  * Used by `kubectl modelship predict` to reach a model without a port-forward.
  */
-import type { KubeClient } from '../kube/client.ts';
-import type { KubeList, ObjectMeta } from '../kube/object.ts';
+import type { KubeClient } from './client.ts';
+import type { KubeList, ObjectMeta } from './object.ts';
 
 export interface ServicePort {
   name?: string;
