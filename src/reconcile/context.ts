@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import type { DefaultedModelDeploymentSpec, ModelDeployment } from '../api/types.ts';
-import type { Revision } from '../builders/revision.ts';
 import type { EventRecorder } from '../events/recorder.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { ObjectStore } from '../kube/informer.ts';
@@ -48,8 +47,6 @@ export interface Deps {
 export interface ReconcileContext {
   md: CachedModelDeployment;
   spec: DefaultedModelDeploymentSpec;
-  /** The revision the spec asks for. */
-  revision: Revision;
   deps: Deps;
   log: Logger;
 }

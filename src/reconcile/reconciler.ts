@@ -70,7 +70,7 @@ export async function reconcileModelDeployment(deps: Deps, key: string, passLog:
   const observed = observeRevisions(owned, pods);
   const input: RolloutInput = { now: deps.now(), spec, status: md.status, annotations: md.metadata.annotations, desired: revision, observed };
   const { plan, requeueAfterMs } = await decide(deps, key, log, input, pods);
-  const ctx: PlannedContext = { md, spec, revision, deps, log, plan, observed, owned };
+  const ctx: PlannedContext = { md, spec, deps, log, plan, observed, owned };
   const writes = new ChildWrites(md, events);
 
   // 1. What grows or appears. Children do not depend on each other: written concurrently.

@@ -4,7 +4,6 @@
 import pino from 'pino';
 import { applyDefaults } from '../../src/api/defaults.ts';
 import type { ModelDeploymentSpec } from '../../src/api/types.ts';
-import { desiredRevision } from '../../src/builders/revision.ts';
 import { ApiError } from '../../src/kube/errors.ts';
 import type { ObjectStore } from '../../src/kube/informer.ts';
 import type { KubeObject } from '../../src/kube/object.ts';
@@ -136,5 +135,5 @@ export function plannedContext(deps: Deps, md: CachedModelDeployment, plan: Part
     totals: { replicas: 0, readyReplicas: 0, servingReadyReplicas: 0 },
     ...plan,
   };
-  return { md, spec, revision: desiredRevision({ metadata: md.metadata, spec }, IMAGE), deps, log: deps.log, plan: full, observed, owned: [] };
+  return { md, spec, deps, log: deps.log, plan: full, observed, owned: [] };
 }
