@@ -4,6 +4,7 @@ import { ProtocolError } from '../protocol/errors.ts';
 import type { RuntimeContext } from '../server/context.ts';
 import { checkModelAddress } from '../server/model-address.ts';
 import { errorAnswer } from '../server/respond.ts';
+import { SERVER_EXTENSIONS } from '../server/health-endpoints.ts';
 import { RUNTIME_NAME, RUNTIME_VERSION } from '../version.ts';
 import { grpcError } from './grpc-errors.ts';
 import { decodeInferRequest } from './infer-request.ts';
@@ -28,7 +29,7 @@ export function inferenceService(context: RuntimeContext): UntypedServiceImpleme
       checkModelAddress(model, request.name ?? '', versionOf(request.version));
       return { ready: model.notReadyReason() === undefined };
     }),
-    ServerMetadata: unary(() => ({ name: RUNTIME_NAME, version: RUNTIME_VERSION, extensions: ['model_configuration', 'statistics'] })),
+    ServerMetadata: unary(() => ({ name: RUNTIME_NAME, version: RUNTIME_VERSION, extensions: SERVER_EXTENSIONS })),
     ModelMetadata: unary((request: ModelAddressRequest, metadata) => {
       const signature = loadedModel(context, request, metadata);
       return { name: model.name, versions: [model.version], platform: 'onnxruntime_onnx', inputs: signature.inputs, outputs: signature.outputs };
