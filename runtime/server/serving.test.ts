@@ -40,7 +40,7 @@ describe('serving a logistic regression over OIP v2 and V1', () => {
     await runtime?.stop();
   });
 
-  test('GET /v2 names the server and its extensions: binary tensors, Triton's model configuration and statistics', async () => {
+  test("GET /v2 names the server and its extensions: binary tensors, Triton's model configuration and statistics", async () => {
     const body = (await (await fetch(`${base}/v2`)).json()) as Record<string, unknown>;
     assert.equal(body.name, 'modelship-runtime');
     assert.equal(typeof body.version, 'string');
