@@ -65,6 +65,18 @@ interface GhzReport {
   slowest: number;
   latencyDistribution: { percentage: number; latency: number }[] | null;
   statusCodeDistribution: Record<string, number>;
+  errorDistribution: Record<string, number> | null;
+}
+
+/**
+ * When the duration ends ghz closes its connections under the calls still in flight (one per concurrent
+ * caller) and reports them as Unavailable "use of closed network connection": its own cancellations, not
+ * answers from the server.
+ */
+function closedByClient(report: GhzReport): number {
+  return Object.entries(report.errorDistribution ?? {})
+    .filter(([message]) => message.includes('use of closed network connection'))
+    .reduce((sum, [, count]) => sum + count, 0);
 }
 
 export function runGhz(ghz: string, spec: GrpcLoadSpec): Promise<LoadResult> {
@@ -93,7 +105,7 @@ export function runGhz(ghz: string, spec: GrpcLoadSpec): Promise<LoadResult> {
       resolve({
         requestsPerSecond: ok / (report.total / 1e9),
         ok,
-        failures: report.count - ok,
+        failures: report.count - ok - closedByClient(report),
         latencyMs: { p50: percentile(50), p99: percentile(99), mean: report.average / 1e6, max: report.slowest / 1e6 },
       });
     });
