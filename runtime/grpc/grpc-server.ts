@@ -22,6 +22,7 @@ export class GrpcListener {
       // REST's body limit applies to gRPC messages too; grpc-js answers RESOURCE_EXHAUSTED beyond it.
       'grpc.max_receive_message_length': context.maxBodyBytes,
       'grpc.max_send_message_length': -1,
+      'grpc.enable_channelz': 0,
     });
     this.#server.addService(INFERENCE_SERVICE, inferenceService(context));
     this.#health.addToServer(this.#server);
