@@ -9,6 +9,8 @@ import { INFERENCE_SERVICE, INFERENCE_SERVICE_NAME } from './proto.ts';
  * KServe and Triton serve it inside a cluster). Health reports SERVING for the overall server ('') and the
  * inference service exactly when REST's /v2/health/ready would answer 200.
  */
+const CLOSE_GRACE_MS = 1000;
+
 export class GrpcListener {
   readonly #server: Server;
   readonly #health = new HealthImplementation({ '': 'NOT_SERVING', [INFERENCE_SERVICE_NAME]: 'NOT_SERVING' });
@@ -55,13 +57,16 @@ export class GrpcListener {
     this.#server.unbind(this.#boundAddress);
   }
 
-  /** Drain, second half: wait for running calls, then close every connection. */
+  /**
+   * Drain, second half, once in-flight inference is done: let calls finish and connections close, then close
+   * what is left. Health Watch streams never end by themselves, so the wait is short.
+   */
   close(timeoutMs: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.#server.forceShutdown();
         resolve();
-      }, timeoutMs);
+      }, Math.min(timeoutMs, CLOSE_GRACE_MS));
       this.#server.tryShutdown(() => {
         clearTimeout(timer);
         resolve();

@@ -122,6 +122,35 @@ describe('gRPC listener', () => {
   });
 });
 
+describe('gRPC drain', () => {
+  test('on SIGTERM, health watchers see NOT_SERVING and the process still exits 0 with the stream open', async () => {
+    const runtime = await startReady([FIXTURES.linearRegression, '--name', 'diabetes']);
+    const healthPackage = loadPackageDefinition(loadSync(HEALTH_PROTO, { keepCase: true, enums: String })) as any;
+    const health = new healthPackage.grpc.health.v1.Health(runtime.grpcAddress, credentials.createInsecure());
+    try {
+      const seen: string[] = [];
+      const waiters: Array<() => void> = [];
+      const stream = health.Watch({ service: 'inference.GRPCInferenceService' });
+      stream.on('error', () => undefined);
+      stream.on('data', (message: { status: string }) => {
+        seen.push(message.status);
+        for (const wake of waiters.splice(0)) wake();
+      });
+      const update = async (wanted: string): Promise<void> => {
+        while (!seen.includes(wanted)) await new Promise<void>((resolve) => waiters.push(resolve));
+      };
+      await update('SERVING');
+      const exited = runtime.stop('SIGTERM');
+      await update('NOT_SERVING');
+      assert.equal(await exited, 0, runtime.output());
+      assert.deepEqual(seen, ['SERVING', 'NOT_SERVING']);
+    } finally {
+      health.close();
+      await runtime.stop('SIGKILL');
+    }
+  });
+});
+
 describe('gRPC turned off', () => {
   test('--grpc-port off opens no gRPC listener', async () => {
     const runtime = await startServe([FIXTURES.linearRegression, '--grpc-port', 'off']);
