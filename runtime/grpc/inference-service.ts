@@ -22,6 +22,7 @@ type Handler<Request, Response> = (call: ServerUnaryCall<Request, Response>, cal
 
 export function inferenceService(context: RuntimeContext): UntypedServiceImplementation {
   const model = context.model;
+  const unary = unaryWith(context);
   return {
     ServerLive: unary(() => ({ live: true })),
     ServerReady: unary(() => ({ ready: model.notReadyReason() === undefined })),
@@ -94,14 +95,19 @@ function authorization(metadata: Metadata): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** A synchronous RPC: errors thrown by `produce` are answered with the code matching REST's status. */
-function unary<Request, Response>(produce: (request: Request, metadata: Metadata) => Response): Handler<Request, Response> {
-  return (call, callback) => {
-    try {
-      callback(null, produce(call.request, call.metadata));
-    } catch (error) {
-      const answer = errorAnswer(error);
-      callback(grpcError(answer.status, answer.message));
-    }
-  };
+/**
+ * Synchronous RPCs: errors thrown by `produce` are answered with the code matching REST's status; unexpected
+ * ones are logged with their stack, which the client never sees.
+ */
+function unaryWith(context: RuntimeContext) {
+  return <Request, Response>(produce: (request: Request, metadata: Metadata) => Response): Handler<Request, Response> =>
+    (call, callback) => {
+      try {
+        callback(null, produce(call.request, call.metadata));
+      } catch (error) {
+        const answer = errorAnswer(error);
+        if (answer.unexpected) context.log.error({ err: error, rpc: call.getPath() }, 'gRPC call failed unexpectedly');
+        callback(grpcError(answer.status, answer.message));
+      }
+    };
 }
