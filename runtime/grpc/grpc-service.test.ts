@@ -7,6 +7,9 @@ import type { Client, ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { loadPackageDefinition } from '@grpc/grpc-js';
 import { protoPath as HEALTH_PROTO } from 'grpc-health-check';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { FIXTURES } from '../fixtures/paths.ts';
 import { postJson, startReady, startServe } from '../test-support/runtime-process.ts';
 import type { RuntimeProcess } from '../test-support/runtime-process.ts';
@@ -147,6 +150,40 @@ describe('gRPC drain', () => {
     } finally {
       health.close();
       await runtime.stop('SIGKILL');
+    }
+  });
+});
+
+describe('gRPC limits and auth', () => {
+  test('a message over --max-body-bytes is RESOURCE_EXHAUSTED; a wrong token is UNAUTHENTICATED; probes need none', async () => {
+    const tokenFile = join(mkdtempSync(join(tmpdir(), 'grpc-auth-')), 'token');
+    writeFileSync(tokenFile, 'right-token');
+    const runtime = await startReady([FIXTURES.linearRegression, '--name', 'diabetes', '--max-body-bytes', '1000', '--auth-token-file', tokenFile]);
+    const client = new (makeGenericClientConstructor(INFERENCE_SERVICE, 'GRPCInferenceService'))(runtime.grpcAddress, credentials.createInsecure());
+    const withToken = (token: string): Metadata => {
+      const metadata = new Metadata();
+      metadata.set('authorization', `Bearer ${token}`);
+      return metadata;
+    };
+    const infer = (rows: number, metadata: Metadata) =>
+      new Promise<ServiceError | null>((resolve) => {
+        const request = {
+          model_name: 'diabetes',
+          inputs: [{ name: 'input', datatype: 'FP32', shape: [rows, 10] }],
+          raw_input_contents: [Buffer.alloc(rows * 40)],
+        };
+        (client as unknown as Record<string, (r: object, m: Metadata, cb: (e: ServiceError | null) => void) => void>).ModelInfer!.call(client, request, metadata, resolve);
+      });
+    try {
+      assert.equal(await infer(1, withToken('right-token')), null);
+      assert.equal((await infer(100, withToken('right-token')))?.code, GrpcStatus.RESOURCE_EXHAUSTED);
+      const denied = await infer(1, withToken('wrong-token'));
+      assert.equal(denied?.code, GrpcStatus.UNAUTHENTICATED);
+      assert.equal(denied?.details, 'missing or invalid bearer token');
+      assert.deepEqual(await call(client, 'ServerReady', {}), { ready: true });
+    } finally {
+      client.close();
+      await runtime.stop();
     }
   });
 });
