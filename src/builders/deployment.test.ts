@@ -56,7 +56,7 @@ describe('Deployment', () => {
     const c = deploymentOf(md).dep.spec?.template.spec?.containers[0];
     assert.deepEqual(c?.args, [
       'serve', '--model', '/mnt/models/model.onnx', '--name', 'fraud-detector', '--model-version', '3', '--host=$(POD_IP)', '--port', '8080',
-      '--threads', '2', '--max-batch-size', '32', '--max-queue-delay-ms', '2', '--max-queue-size', '64', '--execution-provider', 'cpu',
+      '--grpc-port', '8081', '--threads', '2', '--max-batch-size', '32', '--max-queue-delay-ms', '2', '--max-queue-size', '64', '--execution-provider', 'cpu',
     ]);
     assert.deepEqual(c?.env?.[0], { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } });
     assert.equal(c?.command, undefined, 'ADR 0001: our pods set args, never command');
@@ -68,6 +68,19 @@ describe('Deployment', () => {
     assert.equal(c?.readinessProbe?.httpGet?.port, 8080);
     assert.equal(c?.livenessProbe?.httpGet?.path, '/v2/health/live');
     assert.deepEqual(c?.lifecycle?.preStop, { sleep: { seconds: 5 } });
+  });
+
+  test('exposes gRPC on a port named grpc unless the spec turns it off; readiness stays on HTTP', () => {
+    const on = deploymentOf().dep.spec?.template.spec?.containers[0];
+    assert.deepEqual(on?.ports, [
+      { name: 'http', containerPort: 8080, protocol: 'TCP' },
+      { name: 'grpc', containerPort: 8081, protocol: 'TCP' },
+    ]);
+    assert.equal(on?.readinessProbe?.httpGet?.port, 8080);
+    const off = deploymentOf(sampleModelDeployment('fraud', 'ml', { runtime: { grpc: false } })).dep.spec?.template.spec?.containers[0];
+    assert.deepEqual(off?.ports, [{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+    const args = off?.args ?? [];
+    assert.equal(args[args.indexOf('--grpc-port') + 1], 'off');
   });
 
   test('runs every container under the restricted pod security standard', () => {

@@ -1,4 +1,4 @@
-import { HTTP_PORT, MODEL_FILE, AUTH_TOKEN_FILE } from './paths.ts';
+import { GRPC_PORT, HTTP_PORT, MODEL_FILE, AUTH_TOKEN_FILE } from './paths.ts';
 import type { RevisionTemplate } from './revision.ts';
 
 // Paths are passed as their own argument, never as --flag=/path: the proving
@@ -24,6 +24,8 @@ export function serveArgs(template: RevisionTemplate): string[] {
     '--host=$(POD_IP)',
     '--port',
     String(HTTP_PORT),
+    '--grpc-port',
+    servesGrpc(runtime) ? String(GRPC_PORT) : 'off',
   ];
   // serve checks the file again: an emptyDir reused after a container restart must still match.
   if (model.sha256) args.push('--sha256', model.sha256);
@@ -38,3 +40,7 @@ export function serveArgs(template: RevisionTemplate): string[] {
   return args;
 }
 
+/** gRPC is on unless the runtime settings turn it off. */
+export function servesGrpc(runtime: { grpc?: boolean } | undefined): boolean {
+  return runtime?.grpc !== false;
+}

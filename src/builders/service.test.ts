@@ -6,14 +6,22 @@ import { childLabels, selectorLabels } from './labels.ts';
 import { buildService, buildServices, serviceUrl } from './service.ts';
 
 describe('Service', () => {
-  test('sends port 80 to the runtime port 8080 of every revision', () => {
+  test('sends port 80 to the runtime port 8080 and 8081 to its gRPC port, of every revision', () => {
     const md = sampleModelDeployment();
     const svc = buildService(md);
-    assert.deepEqual(svc.spec?.ports, [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }]);
+    assert.deepEqual(svc.spec?.ports, [
+      { name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' },
+      { name: 'grpc', port: 8081, targetPort: 8081, protocol: 'TCP', appProtocol: 'kubernetes.io/h2c' },
+    ]);
     assert.deepEqual(svc.spec?.selector, selectorLabels(md));
     assert.equal(svc.metadata?.ownerReferences?.[0]?.controller, true);
     assert.deepEqual(svc.metadata?.labels, childLabels(md));
     assert.equal(serviceUrl(md), 'http://fraud.ml.svc.cluster.local');
+  });
+
+  test('has no gRPC port when the spec turns gRPC off', () => {
+    const svc = buildService(sampleModelDeployment('fraud', 'ml', { runtime: { grpc: false } }));
+    assert.deepEqual(svc.spec?.ports, [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }]);
   });
 });
 

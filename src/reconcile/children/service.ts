@@ -19,7 +19,7 @@ export const serviceReconciler: ChildReconciler<CachedService> = {
 function applyServices(ctx: PlannedContext, which: 'wanted' | 'unwanted'): Array<Promise<ChildOutcome<CachedService>>> {
   const { main, stable, candidate } = ctx.plan.routing;
   const targets = { ...(main ? { main } : {}), stable, candidate };
-  const services = buildServices({ metadata: ctx.md.metadata }, targets, ctx.spec.rollout.strategy);
+  const services = buildServices({ metadata: ctx.md.metadata, spec: ctx.md.spec }, targets, ctx.spec.rollout.strategy);
   return services
     .filter((s) => (which === 'wanted') === (s.desired !== undefined))
     .map((s) => ensureChild(ctx, Services, ctx.deps.caches.services, s.name, s.desired));
