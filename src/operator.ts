@@ -30,7 +30,7 @@ export interface OperatorOptions {
   identity: string;
 }
 
-export const CONTROLLER_NAME = 'modeldeployment';
+const CONTROLLER_NAME = 'modeldeployment';
 
 /** The operator has already reported on this generation. */
 function observed(md: CachedModelDeployment): boolean {

@@ -50,7 +50,7 @@ export const ANNOTATIONS = {
   undo: `${GROUP}/undo`,
 } as const;
 
-export const PROMOTE_VALUES = ['step', 'full'] as const;
+const PROMOTE_VALUES = ['step', 'full'] as const;
 export type PromoteValue = (typeof PROMOTE_VALUES)[number];
 
 /** Condition types the operator reports in status.conditions. */

@@ -32,7 +32,7 @@ const RESTRICTED: V1SecurityContext = {
 };
 
 /** The Deployment of one revision: `<name>-<revision hash>` (at most 50 + 1 + 10 characters). */
-export function deploymentName(md: Pick<ModelDeployment, 'metadata'>, hash: string): string {
+function deploymentName(md: Pick<ModelDeployment, 'metadata'>, hash: string): string {
   return `${md.metadata.name ?? ''}-${hash}`;
 }
 

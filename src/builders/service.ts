@@ -19,7 +19,7 @@ export function serviceUrl(md: Spec): string {
   return `http://${serviceName(md)}.${md.metadata.namespace}.svc.cluster.local`;
 }
 
-export const SERVICE_SUFFIX = { stable: '-stable', canary: '-canary', preview: '-preview' } as const;
+const SERVICE_SUFFIX = { stable: '-stable', canary: '-canary', preview: '-preview' } as const;
 
 /** Which revision each Service selects (hashes); see buildServices. */
 export interface ServiceTargets {

@@ -132,7 +132,7 @@ function parseTimeout(value: string): number {
   return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
 }
 
-export function buildProgram(io: CliIO): Command {
+function buildProgram(io: CliIO): Command {
   const program = new Command('kubectl-modelship')
     .usage('<command> [options]')
     .description('Inspect and drive Modelship ModelDeployments: rollout status, history, manual control, predictions.')

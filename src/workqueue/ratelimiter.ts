@@ -74,7 +74,7 @@ export class TokenBucketRateLimiter<K> implements RateLimiter<K> {
 }
 
 /** The longest delay any of the limiters asks for; like client-go's MaxOfRateLimiter. */
-export class MaxOfRateLimiter<K> implements RateLimiter<K> {
+class MaxOfRateLimiter<K> implements RateLimiter<K> {
   private readonly limiters: RateLimiter<K>[];
 
   constructor(...limiters: RateLimiter<K>[]) {

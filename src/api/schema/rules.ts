@@ -41,7 +41,7 @@ export function OneOf<const T extends readonly string[]>(values: T, options: Sch
 // ---------------------------------------------------------------------------------------------------------
 // Reusable string formats (CEL, for readable messages)
 
-export const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
+const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
 export const LABEL_VALUE = '^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$';
 
 /** The name of a namespaced object (Secret, ServiceAccount, ConfigMap) in the ModelDeployment's namespace. */
@@ -69,7 +69,7 @@ export function Duration(description: string, extra: CelRule[] = [], options: Sc
   });
 }
 
-export const Quantity = Type.Union([Type.Integer(), Type.String()], {
+const Quantity = Type.Union([Type.Integer(), Type.String()], {
   description: 'A Kubernetes quantity, such as 500m, 2, 1Gi or 512Mi.',
   'x-kubernetes-int-or-string': true,
   pattern: '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$',
