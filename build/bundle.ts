@@ -28,6 +28,9 @@ async function bundle(name: string, outDir: string): Promise<void> {
     bundle: true,
     platform: 'node',
     format: 'esm',
+    // Dynamic imports stay lazy: `serve` never loads the AWS SDK that only `fetch` uses (runtime/cli).
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     target: 'node24',
     external: program.external,
     banner: { js: REQUIRE_SHIM },

@@ -20,7 +20,10 @@ export async function exportToStore(engine: Engine, store: ImageStore, image: In
     await mkdir(partial, { recursive: true });
     try {
       await copyRootfs(engine, references[0] ?? image.id, partial);
-      await rename(partial, rootfs);
+      await rename(partial, rootfs).catch((error: NodeJS.ErrnoException) => {
+        // Another `npm run images` exported the same image id meanwhile: its copy is as good as ours.
+        if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
+      });
     } finally {
       await rm(partial, { recursive: true, force: true });
     }
