@@ -13,7 +13,7 @@ import { prepareBase } from './base-image.ts';
 import { INPUTS_LABEL, contextFiles, copySources, inputsHash } from './build-inputs.ts';
 import { runCommand } from './command.ts';
 import { NoEngineError, detectEngine } from './detect-engine.ts';
-import { buildCommand, engineEnv, inspectImageCommand, parseInspect } from './engine.ts';
+import { buildCommand, engineEnv, inspectImageCommand, parseInspect, removeImageCommand } from './engine.ts';
 import type { Engine, InspectedImage } from './engine.ts';
 import { exportToStore } from './export-image.ts';
 import { formatMegabytes, imageReference, selectImages } from './image-set.ts';
@@ -91,6 +91,8 @@ async function buildOne(engine: Engine, store: ImageStore, image: ImageDefinitio
     const secrets: Record<string, string> = existsSync(SYSTEM_CA) ? { ca: SYSTEM_CA } : {};
     const request = { dockerfile: join(ROOT, image.dockerfile), context: ROOT, tags: [reference], buildArgs, labels: { [INPUTS_LABEL]: key }, secrets };
     await runCommand(buildCommand(engine, request), { env: engineEnv(engine), echo: true });
+    // The image this build replaced is untagged now; with vfs it holds a full copy of its files.
+    if (current) await runCommand(removeImageCommand(engine, current.id), { env: engineEnv(engine) }).catch(() => undefined);
   }
   const inspected = built ? await inspect(engine, reference) : current;
   if (!inspected) throw new Error(`${engine.name} built ${reference} but cannot inspect it`);
