@@ -29,8 +29,9 @@ async function bundle(name: string, outDir: string): Promise<void> {
     platform: 'node',
     format: 'esm',
     // Dynamic imports stay lazy: `serve` never loads the AWS SDK that only `fetch` uses (runtime/cli).
+    // Chunks sit beside the entries: the worker pool, wherever it lands, finds ./session-worker.mjs.
     splitting: true,
-    chunkNames: 'chunks/[name]-[hash]',
+    chunkNames: '[name]-[hash]',
     target: 'node24',
     external: program.external,
     banner: { js: REQUIRE_SHIM },
