@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { nativeLibraryDir } from '../../build/programs.ts';
+import { IMAGES, imageReference, selectImages } from './image-set.ts';
+import { unreferencedImageDirs } from './prune-store.ts';
+
+test('product images are tagged with the package version, the test workload with its fixed tag', () => {
+  const byName = (name: string) => IMAGES.find((image) => image.name === name)!;
+  assert.equal(imageReference(byName('operator'), '1.2.3'), 'ghcr.io/modelship/operator:1.2.3');
+  assert.equal(imageReference(byName('runtime'), '1.2.3'), 'ghcr.io/modelship/runtime:1.2.3');
+  assert.equal(imageReference(byName('testapp'), '1.2.3'), 'ghcr.io/modelship/testapp:dev');
+  assert.deepEqual(selectImages(['runtime']).map((image) => image.name), ['runtime']);
+  assert.equal(selectImages([]).length, IMAGES.length);
+  assert.throws(() => selectImages(['runtimee']), /unknown image runtimee; known: operator, runtime, testapp/);
+});
+
+test('onnxruntime-node ships only the image platform\'s native libraries', () => {
+  assert.equal(nativeLibraryDir('onnxruntime-node', 'linux', 'x64'), 'bin/napi-v6/linux/x64');
+  assert.equal(nativeLibraryDir('onnxruntime-node', 'linux', 'arm64'), 'bin/napi-v6/linux/arm64');
+  assert.equal(nativeLibraryDir('onnxruntime-common', 'linux', 'x64'), undefined);
+});
+
+test('pruning keeps every image a reference names and anything that is not an image directory', () => {
+  const a = 'a'.repeat(64);
+  const b = 'b'.repeat(64);
+  const c = 'c'.repeat(64);
+  assert.deepEqual(unreferencedImageDirs([a, b, c, 'index.json', `${a}.partial-1`], [a, c]), [b]);
+});
