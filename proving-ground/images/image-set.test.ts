@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { nativeLibraryDir } from '../../build/programs.ts';
+import { shipsFile } from '../../build/programs.ts';
 import { IMAGES, imageReference, selectImages } from './image-set.ts';
 import { unreferencedImageDirs } from './prune-store.ts';
 
@@ -14,10 +14,19 @@ test('product images are tagged with the package version, the test workload with
   assert.throws(() => selectImages(['runtimee']), /unknown image runtimee; known: operator, runtime, testapp/);
 });
 
-test('onnxruntime-node ships only the image platform\'s native libraries', () => {
-  assert.equal(nativeLibraryDir('onnxruntime-node', 'linux', 'x64'), 'bin/napi-v6/linux/x64');
-  assert.equal(nativeLibraryDir('onnxruntime-node', 'linux', 'arm64'), 'bin/napi-v6/linux/arm64');
-  assert.equal(nativeLibraryDir('onnxruntime-common', 'linux', 'x64'), undefined);
+test('external packages ship without sources, maps or other platforms\' native libraries', () => {
+  assert.ok(shipsFile('bin/napi-v6/linux/x64/libonnxruntime.so.1', 'linux', 'x64'));
+  assert.ok(!shipsFile('bin/napi-v6/linux/arm64/libonnxruntime.so.1', 'linux', 'x64'));
+  assert.ok(!shipsFile('bin/napi-v6/darwin/arm64/onnxruntime_binding.node', 'linux', 'x64'));
+  assert.ok(!shipsFile('bin/napi-v6/win32', 'linux', 'x64'));
+  assert.ok(shipsFile('bin/napi-v6/linux', 'linux', 'x64'), 'the directory on the way to the kept libraries');
+  assert.ok(shipsFile('dist/index.js', 'linux', 'x64'));
+  assert.ok(shipsFile('proto/health/v1/health.proto', 'linux', 'x64'));
+  assert.ok(!shipsFile('dist/index.js.map', 'linux', 'x64'));
+  assert.ok(!shipsFile('dist/index.d.ts', 'linux', 'x64'));
+  assert.ok(!shipsFile('src/health.ts', 'linux', 'x64'));
+  assert.ok(!shipsFile('README.md', 'linux', 'x64'));
+  assert.ok(shipsFile('LICENSE', 'linux', 'x64'));
 });
 
 test('pruning keeps every image a reference names and anything that is not an image directory', () => {
