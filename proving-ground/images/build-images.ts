@@ -1,6 +1,6 @@
 // `npm run images [-- [--prune] operator|runtime|testapp …]`: builds the project's images from their Dockerfiles with
 // whichever engine this machine has, then exports them into the proving ground's image store, which the
-// local kubelet runs containers from (store.ts). docs/adr/0004-images.md says why it works this way.
+// local kubelet runs containers from (store.ts). docs/adr/0005-images.md says why it works this way.
 //
 // Environment: MODELSHIP_IMAGE_ENGINE (docker|podman|buildah) picks the engine; MODELSHIP_ENGINE_ROOT gives
 // podman/buildah a storage root of their own; MODELSHIP_BASE_IMAGE names a Node 24 base to use instead of

@@ -3,7 +3,7 @@
 //
 // docker needs a daemon and BuildKit (for build secrets and cache mounts); podman and buildah are
 // daemonless. buildah runs with the vfs storage driver and chroot isolation, which need nothing but root:
-// no overlay mounts, no user namespaces, no OCI runtime (docs/adr/0004-images.md).
+// no overlay mounts, no user namespaces, no OCI runtime (docs/adr/0005-images.md).
 import type { ImageConfig } from './store.ts';
 
 export type EngineName = 'docker' | 'podman' | 'buildah';
