@@ -105,6 +105,10 @@ export function removeContainerCommands(engine: Engine, container: string): stri
   return [[...engineCommand(engine), 'rm', container]];
 }
 
+export function pullCommand(engine: Engine, reference: string): string[] {
+  return [...engineCommand(engine), 'pull', reference];
+}
+
 /** Removes one image by id; used for the image a rebuild replaced, which nothing else names any more. */
 export function removeImageCommand(engine: Engine, id: string): string[] {
   if (engine.name === 'docker') return ['docker', 'image', 'rm', id];
