@@ -9,13 +9,17 @@ import type { Tensor } from '../tensor/datatypes.ts';
 import { encodeV1Predictions, parseV1PredictRequest } from '../protocol/v1-predict.ts';
 import type { RuntimeContext } from './context.ts';
 import { readBody } from './read-body.ts';
+import { JsonGuard } from './json-guard.ts';
+import type { RequestLimits } from '../protocol/request-limits.ts';
 import { errorAnswer, sendError, sendJson } from './respond.ts';
 import { checkModelAddress } from './model-address.ts';
 
 /**
  * The two inference endpoints share one path through the process: authorise, find the model, check it is
- * ready, read the body, decode, infer, encode, answer — and count every answer, errors included, in the
- * metrics the operator's rollout analysis reads.
+ * ready, read the body, decode, infer, encode, answer. Requests that reached the model are counted in the
+ * metrics the operator's rollout analysis reads, whatever their outcome; the rest (auth failures, unknown
+ * models, unreadable or over-limit input, not ready yet) are counted apart, so that nobody can steer a
+ * rollout by sending cheap bad requests.
  */
 
 interface Decoded {
@@ -25,20 +29,28 @@ interface Decoded {
 /** What differs between the protocols: how a request body becomes tensors and outputs become an answer. */
 interface ProtocolCodec<Request extends Decoded> {
   protocol: Protocol;
-  decode(body: Buffer, req: IncomingMessage, signature: ModelSignature): Request;
+  decode(body: Buffer, req: IncomingMessage, signature: ModelSignature, limits: RequestLimits): Request;
+  /** Where the JSON part of the body ends, for the guard; undefined when it is all JSON. */
+  jsonBytes(req: IncomingMessage): number | undefined;
   encode(context: RuntimeContext, request: Request, outputs: Record<string, Tensor>, signature: ModelSignature): EncodedResponse;
 }
 
 const V2_CODEC: ProtocolCodec<ReturnType<typeof parseV2InferRequest>> = {
   protocol: 'v2',
-  decode: (body, req, signature) => parseV2InferRequest(body, headerValue(req, 'inference-header-content-length'), signature),
+  decode: (body, req, signature, limits) => parseV2InferRequest(body, headerValue(req, 'inference-header-content-length'), signature, limits),
+  jsonBytes: (req) => {
+    const header = headerValue(req, 'inference-header-content-length');
+    const bytes = header === undefined ? Number.NaN : Number(header);
+    return Number.isSafeInteger(bytes) && bytes >= 0 ? bytes : undefined;
+  },
   encode: (context, request, outputs, signature) =>
     encodeV2InferResponse(context.model.name, context.model.version, request, outputs, signature),
 };
 
 const V1_CODEC: ProtocolCodec<Decoded> = {
   protocol: 'v1',
-  decode: (body, _req, signature) => ({ inputs: parseV1PredictRequest(body, signature) }),
+  decode: (body, _req, signature, limits) => ({ inputs: parseV1PredictRequest(body, signature, limits) }),
+  jsonBytes: () => undefined,
   encode: (_context, _request, outputs, signature) => ({ body: encodeV1Predictions(outputs, signature), jsonLength: undefined }),
 };
 
@@ -61,6 +73,7 @@ async function answerInference<Request extends Decoded>(
   const started = performance.now();
   context.inflight.count++;
   let status = 200;
+  let reachedModel = false;
   try {
     context.auth?.check(req);
     checkModelAddress(context.model, name, version);
@@ -68,11 +81,13 @@ async function answerInference<Request extends Decoded>(
     if (signature === undefined || context.model.state.phase === 'failed') {
       throw new ProtocolError(503, context.model.notReadyReason() ?? 'model is not ready');
     }
-    const body = await readBody(req, context.maxBodyBytes);
+    const body = await receiveBody(context, req, codec.jsonBytes(req));
+    const request = codec.decode(body, req, signature, context.limits);
+    reachedModel = true;
+    // Injected after decoding, where an inference failure would happen, so that it is judged like one.
     if (context.injectErrorRate > 0 && Math.random() < context.injectErrorRate) {
       throw new ProtocolError(500, 'injected failure');
     }
-    const request = codec.decode(body, req, signature);
     const outputs = await context.model.infer(request.inputs);
     const encoded = codec.encode(context, request, outputs, signature);
     if (encoded.jsonLength === undefined) {
@@ -92,7 +107,23 @@ async function answerInference<Request extends Decoded>(
     sendError(res, status, answer.message);
   } finally {
     context.inflight.count--;
-    context.metrics.requestAnswered(codec.protocol, status, (performance.now() - started) / 1000);
+    if (reachedModel && !isClientError(status)) context.metrics.requestAnswered(codec.protocol, status, (performance.now() - started) / 1000);
+    else context.metrics.requestRejected(status);
+  }
+}
+
+/** 4xx but 429: the request's own fault. 429 (queue full) is the server's capacity, judged like any answer. */
+function isClientError(status: number): boolean {
+  return status >= 400 && status < 500 && status !== 429;
+}
+
+/** The body, with the JSON guard watching it and the request known as still arriving until it is complete. */
+async function receiveBody(context: RuntimeContext, req: IncomingMessage, jsonBytes: number | undefined): Promise<Buffer> {
+  context.inflight.receiving.add(req);
+  try {
+    return await readBody(req, context.maxBodyBytes, new JsonGuard(context.limits, jsonBytes));
+  } finally {
+    context.inflight.receiving.delete(req);
   }
 }
 

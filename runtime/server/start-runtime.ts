@@ -6,7 +6,10 @@ import { RuntimeMetrics } from '../metrics.ts';
 import { ServedModel } from '../model/served-model.ts';
 import type { ServedModelOptions } from '../model/served-model.ts';
 import { BearerAuth } from './bearer-auth.ts';
-import type { RuntimeContext } from './context.ts';
+import type { InflightRequests, RuntimeContext } from './context.ts';
+import type { RequestLimits } from '../protocol/request-limits.ts';
+import { serverOptions } from './server-timeouts.ts';
+import type { ServerTimeouts } from './server-timeouts.ts';
 import { createRequestListener } from './app.ts';
 import { installGracefulShutdown } from './graceful-shutdown.ts';
 
@@ -15,6 +18,8 @@ export interface RuntimeSettings {
   host: string;
   port: number;
   maxBodyBytes: number;
+  limits: RequestLimits;
+  timeouts: ServerTimeouts;
   authToken: string | undefined;
   injectErrorRate: number;
   drainTimeoutMs: number;
@@ -27,7 +32,7 @@ export interface RuntimeSettings {
  */
 export async function startRuntime(settings: RuntimeSettings): Promise<Server> {
   const log = createLogger(settings.logLevel);
-  const inflight = { count: 0 };
+  const inflight: InflightRequests = { count: 0, receiving: new Set() };
   let model: ServedModel | undefined;
   const metrics = new RuntimeMetrics(settings.model.name, settings.model.version, {
     inflightRequests: () => inflight.count,
@@ -40,13 +45,14 @@ export async function startRuntime(settings: RuntimeSettings): Promise<Server> {
     log,
     auth: settings.authToken === undefined ? undefined : new BearerAuth(settings.authToken),
     maxBodyBytes: settings.maxBodyBytes,
+    limits: settings.limits,
     injectErrorRate: settings.injectErrorRate,
     inflight,
   };
   if (settings.injectErrorRate > 0) {
     log.warn({ injectErrorRate: settings.injectErrorRate }, 'fault injection on: some inference requests will fail on purpose');
   }
-  const server = createServer({ keepAliveTimeout: 65_000 }, createRequestListener(context));
+  const server = createServer(serverOptions(settings.timeouts), createRequestListener(context));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(settings.port, settings.host, () => {
