@@ -17,9 +17,10 @@ export interface ServerTimeouts {
  */
 export function serverOptions(timeouts: ServerTimeouts): ServerOptions {
   return {
-    headersTimeout: timeouts.headersMs,
-    requestTimeout: Math.max(timeouts.requestMs, timeouts.headersMs),
+    // Node refuses a headers timeout longer than the request timeout; the headers are part of the request.
+    headersTimeout: Math.min(timeouts.headersMs, timeouts.requestMs),
+    requestTimeout: timeouts.requestMs,
     keepAliveTimeout: timeouts.keepAliveMs,
-    connectionsCheckingInterval: Math.min(1000, timeouts.headersMs),
+    connectionsCheckingInterval: Math.min(1000, timeouts.headersMs, timeouts.requestMs),
   };
 }
