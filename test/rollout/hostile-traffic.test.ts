@@ -109,6 +109,7 @@ describe('unauthenticated traffic at a failing canary', () => {
     assert.ok(failed.length > 0 && failed.every((m) => (m.errorRate ?? 0) > 0.1), JSON.stringify(rolledBack.status?.analysis));
     // The flood was real: many times the authenticated traffic, every answer a 401.
     const unauthorized = flood.answers[401] ?? 0;
+    process.stderr.write(`[hostile traffic] flood answers ${JSON.stringify(flood.answers)}; authenticated requests ${summary.sent} (${summary.retried} retried after a 5xx)\n`);
     assert.ok(unauthorized > 5 * summary.sent, `only ${unauthorized} unauthenticated requests against ${summary.sent} authenticated ones: ${JSON.stringify(flood.answers)}`);
     assert.equal(summary.failed, 0, summary.failures.join('\n'));
     const settled = await waitForMd(client, NS, NAME, 'a settled status', (m) => m.status?.observedGeneration === m.metadata.generation && m, op);
