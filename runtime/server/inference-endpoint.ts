@@ -105,11 +105,28 @@ async function answerInference<Request extends Decoded>(
     status = answer.status;
     if (answer.unexpected) context.log.error({ err: error, path: req.url }, 'inference request failed unexpectedly');
     sendError(res, status, answer.message);
+    if (!req.complete) stopReading(req, res);
   } finally {
     context.inflight.count--;
     if (reachedModel && !isClientError(status)) context.metrics.requestAnswered(codec.protocol, status, (performance.now() - started) / 1000);
     else context.metrics.requestRejected(status);
   }
+}
+
+/**
+ * A request answered before its body arrived in full (over a limit, or cut off) is not worth reading on:
+ * stop reading at once rather than parse and discard the rest of what may be a 64 MiB body. Once the
+ * answer is out, the connection is half-closed, giving the client a moment to read the answer before the
+ * connection is dropped (a reset right away could discard the answer unread).
+ */
+const UNREAD_LINGER_MS = 1000;
+
+function stopReading(req: IncomingMessage, res: ServerResponse): void {
+  req.pause();
+  res.once('finish', () => {
+    req.socket.end();
+    setTimeout(() => req.socket.destroy(), UNREAD_LINGER_MS).unref();
+  });
 }
 
 /** 4xx but 429: the request's own fault. 429 (queue full) is the server's capacity, judged like any answer. */
@@ -121,7 +138,8 @@ function isClientError(status: number): boolean {
 async function receiveBody(context: RuntimeContext, req: IncomingMessage, jsonBytes: number | undefined): Promise<Buffer> {
   context.inflight.receiving.add(req);
   try {
-    return await readBody(req, context.maxBodyBytes, new JsonGuard(context.limits, jsonBytes));
+    const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
+    return await readBody(req, context.maxBodyBytes, new JsonGuard(context.limits, declared, jsonBytes));
   } finally {
     context.inflight.receiving.delete(req);
   }

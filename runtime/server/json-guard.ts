@@ -5,8 +5,10 @@ import type { RequestLimits } from '../protocol/request-limits.ts';
 export const MAX_JSON_DEPTH = 64;
 
 /**
- * Bodies up to this size are left to JSON.parse alone: parsing them costs little memory, and scanning every
- * byte in JavaScript costs about as much as parsing, which small requests should not pay.
+ * Bodies declared no larger than this are left to JSON.parse alone: parsing them costs little memory, and
+ * scanning every byte in JavaScript costs about as much as parsing, which small requests should not pay.
+ * Larger ones (and bodies of unknown length) are scanned from their first byte, chunk by chunk as they
+ * arrive, so that one over the limits is refused after a few kilobytes with little work per chunk.
  */
 export const GUARD_FROM_BYTES = 4 * 1024 * 1024;
 
@@ -42,9 +44,6 @@ export class JsonGuard {
   readonly #maxValues: number;
   /** Bytes still to watch: the JSON part of a binary-extension body ends before the tensor bytes. */
   #remaining: number;
-  /** Chunks seen while the body is still small enough not to be scanned; undefined once scanning. */
-  #held: Uint8Array[] | undefined = [];
-  #heldBytes = 0;
   #inString = false;
   #escaped = false;
   #depth = 0;
@@ -52,27 +51,19 @@ export class JsonGuard {
   readonly #isArray = new Uint8Array(MAX_JSON_DEPTH + 2);
   readonly #commas = new Float64Array(MAX_JSON_DEPTH + 2);
 
-  constructor(limits: RequestLimits, jsonBytes = Number.POSITIVE_INFINITY) {
+  /**
+   * `declaredBytes`: the body's Content-Length (undefined when it has none); `jsonBytes`: where its JSON
+   * ends, when binary tensor data follows.
+   */
+  constructor(limits: RequestLimits, declaredBytes: number | undefined, jsonBytes = Number.POSITIVE_INFINITY) {
     this.#limits = limits;
     this.#maxValues = limits.maxElements + 8 * limits.maxRows + STRUCTURAL_VALUES;
-    this.#remaining = jsonBytes;
+    const small = declaredBytes !== undefined && declaredBytes <= GUARD_FROM_BYTES;
+    this.#remaining = small ? 0 : jsonBytes;
   }
 
-  /** Throws a ProtocolError as soon as the bytes seen so far break a limit (once past GUARD_FROM_BYTES). */
+  /** Throws a ProtocolError as soon as the bytes seen so far break a limit. */
   feed(chunk: Uint8Array): void {
-    if (this.#held !== undefined) {
-      this.#held.push(chunk);
-      this.#heldBytes += chunk.length;
-      if (this.#heldBytes <= GUARD_FROM_BYTES) return;
-      const held = this.#held;
-      this.#held = undefined;
-      for (const earlier of held) this.#scan(earlier);
-      return;
-    }
-    this.#scan(chunk);
-  }
-
-  #scan(chunk: Uint8Array): void {
     if (this.#remaining <= 0) return;
     const end = Math.min(chunk.length, this.#remaining);
     this.#remaining -= end;
