@@ -9,7 +9,7 @@ import type { Tensor } from '../tensor/datatypes.ts';
 import { encodeV1Predictions, parseV1PredictRequest } from '../protocol/v1-predict.ts';
 import type { RuntimeContext } from './context.ts';
 import { readBody } from './read-body.ts';
-import { JsonGuard } from './json-guard.ts';
+import { GUARD_FROM_BYTES, JsonGuard } from './json-guard.ts';
 import type { RequestLimits } from '../protocol/request-limits.ts';
 import { errorAnswer, sendError, sendJson } from './respond.ts';
 import { checkModelAddress } from './model-address.ts';
@@ -105,7 +105,7 @@ async function answerInference<Request extends Decoded>(
     status = answer.status;
     if (answer.unexpected) context.log.error({ err: error, path: req.url }, 'inference request failed unexpectedly');
     sendError(res, status, answer.message);
-    if (!req.complete) stopReading(req, res);
+    if (!req.complete && largeBodyLeft(req)) stopReading(req, res);
   } finally {
     context.inflight.count--;
     if (reachedModel && !isClientError(status)) context.metrics.requestAnswered(codec.protocol, status, (performance.now() - started) / 1000);
@@ -114,8 +114,17 @@ async function answerInference<Request extends Decoded>(
 }
 
 /**
- * A request answered before its body arrived in full (over a limit, or cut off) is not worth reading on:
- * stop reading at once rather than parse and discard the rest of what may be a 64 MiB body. Once the
+ * Whether an unread body is too large to read and discard (or of unknown size). Small ones are left to Node,
+ * which discards them and keeps the connection alive for the client's next request.
+ */
+function largeBodyLeft(req: IncomingMessage): boolean {
+  const declared = req.headers['content-length'];
+  return declared === undefined || !(Number(declared) <= GUARD_FROM_BYTES);
+}
+
+/**
+ * A request answered before its large body arrived in full (over a limit, or cut off) is not worth reading
+ * on: stop reading at once rather than parse and discard the rest of what may be a 64 MiB body. Once the
  * answer is out, the connection is half-closed, giving the client a moment to read the answer before the
  * connection is dropped (a reset right away could discard the answer unread).
  */
