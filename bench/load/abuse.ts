@@ -33,7 +33,7 @@ const ROWS_PER_CHUNK = 16_000;
  * whitespace, sent in chunks of 16,000 rows (about 1 MiB).
  */
 function maximumSizeBody(model: string): { head: string; nextChunk: () => Buffer | undefined } {
-  const head = `POST /v1/models/${model}:predict HTTP/1.1\r\nhost: bench\r\ncontent-type: application/json\r\ncontent-length: ${BODY_LIMIT_BYTES}`;
+  const head = `POST /v1/models/${model}:predict HTTP/1.1\r\nhost: bench\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${BODY_LIMIT_BYTES}`;
   const opening = '{"instances":[';
   const closing = `${ROW}]}`;
   const rowBytes = ROW.length + 1;
@@ -76,19 +76,21 @@ export async function probesUnderAbuse(server: RunningServer, base: string, mode
     }
   };
   const abusers = [abuser(), abuser()];
+  let live: LoadResult;
   try {
-    const live = await runLoad({ url: `${base}/v2/health/live`, method: 'GET', headers: {}, connections: 1, durationSeconds: seconds, ratePerSecond: 50 });
-    return {
-      live,
-      idleRssMiB: Math.round(idleRssMiB),
-      peakRssMiB: Math.round(peakRssMiB),
-      rssGoalMiB: Math.round(ABUSE_GOALS.peakRssOverIdle * idleRssMiB + BODY_LIMIT_BYTES / 2 ** 20),
-      abusiveAnswers,
-      abusiveMiBSent: Math.round(bytesSent / 2 ** 20),
-    };
+    live = await runLoad({ url: `${base}/v2/health/live`, method: 'GET', headers: {}, connections: 1, durationSeconds: seconds, ratePerSecond: 50 });
   } finally {
+    // Requests in progress finish (they ask the server to close the connection once answered).
     stopping = true;
     await Promise.all(abusers);
     clearInterval(sampler);
   }
+  return {
+    live,
+    idleRssMiB: Math.round(idleRssMiB),
+    peakRssMiB: Math.round(peakRssMiB),
+    rssGoalMiB: Math.round(ABUSE_GOALS.peakRssOverIdle * idleRssMiB + BODY_LIMIT_BYTES / 2 ** 20),
+    abusiveAnswers,
+    abusiveMiBSent: Math.round(bytesSent / 2 ** 20),
+  };
 }

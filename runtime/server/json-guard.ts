@@ -5,7 +5,7 @@ import type { RequestLimits } from '../protocol/request-limits.ts';
 export const MAX_JSON_DEPTH = 64;
 
 /**
- * Bodies declared no larger than this are left to JSON.parse alone: parsing them costs little memory, and
+ * Bodies declared no larger than this are left to JSON.parse alone (the caller builds no guard for them): parsing them costs little memory, and
  * scanning every byte in JavaScript costs about as much as parsing, which small requests should not pay.
  * Larger ones (and bodies of unknown length) are scanned from their first byte, chunk by chunk as they
  * arrive, so that one over the limits is refused after a few kilobytes with little work per chunk.
@@ -51,15 +51,11 @@ export class JsonGuard {
   readonly #isArray = new Uint8Array(MAX_JSON_DEPTH + 2);
   readonly #commas = new Float64Array(MAX_JSON_DEPTH + 2);
 
-  /**
-   * `declaredBytes`: the body's Content-Length (undefined when it has none); `jsonBytes`: where its JSON
-   * ends, when binary tensor data follows.
-   */
-  constructor(limits: RequestLimits, declaredBytes: number | undefined, jsonBytes = Number.POSITIVE_INFINITY) {
+  /** `jsonBytes`: where the JSON ends, when binary tensor data follows it. */
+  constructor(limits: RequestLimits, jsonBytes = Number.POSITIVE_INFINITY) {
     this.#limits = limits;
     this.#maxValues = limits.maxElements + 8 * limits.maxRows + STRUCTURAL_VALUES;
-    const small = declaredBytes !== undefined && declaredBytes <= GUARD_FROM_BYTES;
-    this.#remaining = small ? 0 : jsonBytes;
+    this.#remaining = jsonBytes;
   }
 
   /** Throws a ProtocolError as soon as the bytes seen so far break a limit. */
