@@ -11,7 +11,7 @@ import type { RuntimeContext } from './context.ts';
 import { readBody } from './read-body.ts';
 import { GUARD_FROM_BYTES, JsonGuard } from './json-guard.ts';
 import type { RequestLimits } from '../protocol/request-limits.ts';
-import { errorAnswer, sendError, sendJson } from './respond.ts';
+import { errorAnswer, isClientError, sendError, sendJson } from './respond.ts';
 import { checkModelAddress } from './model-address.ts';
 
 /**
@@ -73,10 +73,12 @@ async function answerInference<Request extends Decoded>(
   const started = performance.now();
   context.inflight.count++;
   let status = 200;
+  let addressed = false;
   let reachedModel = false;
   try {
     context.auth?.check(req);
     checkModelAddress(context.model, name, version);
+    addressed = true;
     const signature = context.model.signature;
     if (signature === undefined || context.model.state.phase === 'failed') {
       throw new ProtocolError(503, context.model.notReadyReason() ?? 'model is not ready');
@@ -108,8 +110,9 @@ async function answerInference<Request extends Decoded>(
     if (!req.complete && largeBodyLeft(req)) stopReading(req, res);
   } finally {
     context.inflight.count--;
-    if (reachedModel && !isClientError(status)) context.metrics.requestAnswered(codec.protocol, status, (performance.now() - started) / 1000);
-    else context.metrics.requestRejected(status);
+    const seconds = (performance.now() - started) / 1000;
+    if (reachedModel && !isClientError(status)) context.metrics.requestAnswered(codec.protocol, status, seconds);
+    else context.metrics.requestRejected(status, addressed ? seconds : undefined);
   }
 }
 
@@ -136,11 +139,6 @@ function stopReading(req: IncomingMessage, res: ServerResponse): void {
     req.socket.end();
     setTimeout(() => req.socket.destroy(), UNREAD_LINGER_MS).unref();
   });
-}
-
-/** 4xx but 429: the request's own fault. 429 (queue full) is the server's capacity, judged like any answer. */
-function isClientError(status: number): boolean {
-  return status >= 400 && status < 500 && status !== 429;
 }
 
 /** The body, with the JSON guard watching it and the request known as still arriving until it is complete. */
