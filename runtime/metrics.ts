@@ -1,12 +1,14 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BatchObserver } from './inference/batcher.ts';
+import { InferenceStatistics } from './model/inference-statistics.ts';
 
 /**
  * The runtime's Prometheus metrics. Names and labels are a contract with the operator's analysis
  * (docs/adr/0001-contracts-between-parts.md); runtime/README.md documents them.
  */
 
-export type Protocol = 'v1' | 'v2';
+/** `grpc` is the Open Inference Protocol over gRPC; its requests are counted with the HTTP status REST would answer. */
+export type Protocol = 'v1' | 'v2' | 'grpc';
 
 export interface LiveCounts {
   inflightRequests(): number;
@@ -25,9 +27,12 @@ interface Incrementer {
 
 export class RuntimeMetrics implements BatchObserver {
   readonly registry = new Registry();
+  /** The same events summed the way Triton's statistics extension reports them. */
+  readonly statistics = new InferenceStatistics();
   readonly #labels: { model: string; version: string };
   readonly #requests: Counter<'model' | 'version' | 'protocol' | 'code'>;
   readonly #requestCounters = new Map<string, Incrementer>();
+  readonly #rejected: Counter<'model' | 'version' | 'code'>;
   readonly #requestDurations: Record<Protocol, Observer>;
   readonly #queueDuration: Observer;
   readonly #inferenceDuration: Observer;
@@ -43,8 +48,14 @@ export class RuntimeMetrics implements BatchObserver {
 
     this.#requests = new Counter({
       name: 'modelship_requests_total',
-      help: 'Inference requests answered, by protocol and HTTP status code.',
+      help: 'Inference requests that reached the model (authenticated, routed, decoded), by protocol and HTTP status code.',
       labelNames: ['model', 'version', 'protocol', 'code'],
+      registers,
+    });
+    this.#rejected = new Counter({
+      name: 'modelship_rejected_requests_total',
+      help: 'Requests answered without reaching the model (auth failures, unknown routes or methods, unreadable or over-limit input), by HTTP status code.',
+      labelNames: ['model', 'version', 'code'],
       registers,
     });
     const requestDuration = new Histogram({
@@ -57,6 +68,7 @@ export class RuntimeMetrics implements BatchObserver {
     this.#requestDurations = {
       v1: requestDuration.labels({ ...labels, protocol: 'v1' }),
       v2: requestDuration.labels({ ...labels, protocol: 'v2' }),
+      grpc: requestDuration.labels({ ...labels, protocol: 'grpc' }),
     };
     this.#queueDuration = new Histogram({
       name: 'modelship_queue_duration_seconds',
@@ -130,15 +142,30 @@ export class RuntimeMetrics implements BatchObserver {
     }
     counter.inc();
     this.#requestDurations[protocol].observe(seconds);
+    this.statistics.requestFinished(code === 200, seconds);
+  }
+
+  /**
+   * A request answered before it reached the model. Kept out of modelship_requests_total and the latency
+   * histogram, which the rollout analysis judges: anyone who can reach the Service could otherwise dilute a
+   * failing canary's error rate with cheap 401s and 404s.
+   */
+  requestRejected(code: number, addressedSeconds?: number): void {
+    this.#rejected.inc({ ...this.#labels, code: String(code) });
+    // Triton's statistics count a request the model refused (bad input) as a failure, but not one stopped
+    // before it was addressed to the model (auth, routing): `addressedSeconds` is given for the former.
+    if (addressedSeconds !== undefined) this.statistics.requestFinished(false, addressedSeconds);
   }
 
   queued(seconds: number): void {
     this.#queueDuration.observe(seconds);
+    this.statistics.queued(seconds);
   }
 
   batchFinished(rows: number, inferenceSeconds: number): void {
     this.#batchSize.observe(rows);
     this.#inferenceDuration.observe(inferenceSeconds);
+    this.statistics.batchFinished(rows, inferenceSeconds);
   }
 
   modelLoaded(seconds: number): void {

@@ -6,15 +6,23 @@ import { RuntimeMetrics } from '../metrics.ts';
 import { ServedModel } from '../model/served-model.ts';
 import type { ServedModelOptions } from '../model/served-model.ts';
 import { BearerAuth } from './bearer-auth.ts';
-import type { RuntimeContext } from './context.ts';
+import type { InflightRequests, RuntimeContext } from './context.ts';
+import type { RequestLimits } from '../protocol/request-limits.ts';
+import { serverOptions } from './server-timeouts.ts';
+import type { ServerTimeouts } from './server-timeouts.ts';
 import { createRequestListener } from './app.ts';
 import { installGracefulShutdown } from './graceful-shutdown.ts';
+import { GrpcListener } from '../grpc/grpc-server.ts';
 
 export interface RuntimeSettings {
   model: ServedModelOptions;
   host: string;
   port: number;
+  /** The gRPC port; undefined turns gRPC off. */
+  grpcPort: number | undefined;
   maxBodyBytes: number;
+  limits: RequestLimits;
+  timeouts: ServerTimeouts;
   authToken: string | undefined;
   injectErrorRate: number;
   drainTimeoutMs: number;
@@ -27,7 +35,7 @@ export interface RuntimeSettings {
  */
 export async function startRuntime(settings: RuntimeSettings): Promise<Server> {
   const log = createLogger(settings.logLevel);
-  const inflight = { count: 0 };
+  const inflight: InflightRequests = { count: 0, receiving: new Set() };
   let model: ServedModel | undefined;
   const metrics = new RuntimeMetrics(settings.model.name, settings.model.version, {
     inflightRequests: () => inflight.count,
@@ -40,13 +48,16 @@ export async function startRuntime(settings: RuntimeSettings): Promise<Server> {
     log,
     auth: settings.authToken === undefined ? undefined : new BearerAuth(settings.authToken),
     maxBodyBytes: settings.maxBodyBytes,
+    limits: settings.limits,
     injectErrorRate: settings.injectErrorRate,
     inflight,
   };
   if (settings.injectErrorRate > 0) {
     log.warn({ injectErrorRate: settings.injectErrorRate }, 'fault injection on: some inference requests will fail on purpose');
   }
-  const server = createServer({ keepAliveTimeout: 65_000 }, createRequestListener(context));
+  // gRPC binds first, so that the HTTP "listening" line means both listeners are up.
+  const grpc = await startGrpc(context, settings);
+  const server = createServer(serverOptions(settings.timeouts), createRequestListener(context));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(settings.port, settings.host, () => {
@@ -56,7 +67,15 @@ export async function startRuntime(settings: RuntimeSettings): Promise<Server> {
   });
   const address = server.address() as AddressInfo;
   log.info({ host: address.address, port: address.port }, 'listening');
-  installGracefulShutdown({ server, model, inflight, log, drainTimeoutMs: settings.drainTimeoutMs });
-  void model.load();
+  installGracefulShutdown({ server, grpc, model, inflight, log, drainTimeoutMs: settings.drainTimeoutMs });
+  void model.load().then(() => grpc?.refreshHealth());
   return server;
+}
+
+async function startGrpc(context: RuntimeContext, settings: RuntimeSettings): Promise<GrpcListener | undefined> {
+  if (settings.grpcPort === undefined) return undefined;
+  const grpc = new GrpcListener(context);
+  const port = await grpc.listen(settings.host, settings.grpcPort);
+  context.log.info({ host: settings.host, port }, 'grpc listening');
+  return grpc;
 }
