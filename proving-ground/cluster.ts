@@ -19,6 +19,7 @@ import { schedulerArgs } from './components/kube-scheduler.ts';
 import { startComponent } from './components/start-component.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
 import type { BackoffPolicy } from './kubelet/backoff.ts';
+import { ImageStore } from './images/store.ts';
 import { LocalKubelet } from './kubelet/kubelet.ts';
 import { startGuardian } from './lib/guardian.ts';
 import type { Guardian } from './lib/guardian.ts';
@@ -45,6 +46,8 @@ export interface StartClusterOptions {
   kubelet?: boolean;
   /** CrashLoopBackOff timing for the kubelet; defaults to the real 10s → 5 min. */
   crashBackoff?: BackoffPolicy;
+  /** The image store the kubelet runs images from (images/store.ts); default: the user's. */
+  imageStore?: string;
   /** Lease renewal period of the Nodes (default 10s, as the kubelet). */
   nodeLeaseRenewMs?: number;
   /**
@@ -264,9 +267,8 @@ async function startClusterOnce(options: StartClusterOptions, binary: string, di
         nodes: nodes.map((node) => ({ name: node.name, allocatable: { cpu: node.cpu, memory: node.memory } })),
         podsDir: layout.podsDir,
         pvcDir: layout.pvcDir,
-        repoRoot: REPO_ROOT,
+        images: new ImageStore(options.imageStore),
         apiServerUrl: server,
-        certificateAuthorityPem: pki.ca.certificatePem,
         backoff: options.crashBackoff,
         trackProcessGroup: (processGroup, running) => (running ? guardian.watch(processGroup) : guardian.forget(processGroup)),
         log: kubeletLog,

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { V1Pod } from '@kubernetes/client-node';
 import { startCluster } from './cluster.ts';
+import { ensureTestappImages } from './images/testapp-image.ts';
 import type { Cluster, StartClusterOptions } from './cluster.ts';
 import { kubectlPath } from './tools.ts';
 import { pollUntil } from './lib/wait.ts';
@@ -19,6 +20,7 @@ export interface SuiteCluster {
 export function clusterForSuite(options: StartClusterOptions = {}): SuiteCluster {
   let cluster: Cluster | undefined;
   before(async () => {
+    await ensureTestappImages();
     cluster = await startCluster({
       ...options,
       onProgress: options.onProgress ?? ((line) => process.stderr.write(`[cluster] ${line}\n`)),
@@ -37,10 +39,16 @@ export function clusterForSuite(options: StartClusterOptions = {}): SuiteCluster
   };
 }
 
-/** Creates a namespace and waits for its default ServiceAccount (pods need it). */
+/** The label that makes the API server enforce a Pod Security level on a namespace's pods. */
+export const ENFORCE_RESTRICTED = { 'pod-security.kubernetes.io/enforce': 'restricted' };
+
+/**
+ * Creates a namespace that enforces Pod Security `restricted` (so the API server admits only pod specs that
+ * comply, as on a hardened cluster) and waits for its default ServiceAccount (pods need it).
+ */
 export async function createNamespace(cluster: Cluster, name: string): Promise<string> {
   const core = cluster.kubeConfig.makeApiClient(CoreV1Api);
-  await core.createNamespace({ body: { metadata: { name } } });
+  await core.createNamespace({ body: { metadata: { name, labels: ENFORCE_RESTRICTED } } });
   await pollUntil(() => core.readNamespacedServiceAccount({ namespace: name, name: 'default' }).then(() => true), {
     description: `the default ServiceAccount of namespace ${name}`,
     timeoutMs: 60_000,

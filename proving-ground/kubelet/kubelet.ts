@@ -1,5 +1,6 @@
 import { readdirSync } from 'node:fs';
 import type { V1Pod } from '@kubernetes/client-node';
+import { ImageStore } from '../images/store.ts';
 import type { ApiClient } from '../api/api-client.ts';
 import { isNotFound } from '../api/api-client.ts';
 import { runListWatch } from '../api/list-watch.ts';
@@ -22,9 +23,9 @@ export interface LocalKubeletOptions {
   nodes: KubeletNode[];
   podsDir: string;
   pvcDir: string;
-  repoRoot: string;
+  /** Where container images come from (images/store.ts); default: the user's image store. */
+  images?: ImageStore;
   apiServerUrl: string;
-  certificateAuthorityPem: string;
   /** CrashLoopBackOff timing; defaults to the kubelet's 10s doubling to 5 min. */
   backoff?: BackoffPolicy;
   /** Told about every process group a pod starts, so they die with us. */
@@ -44,6 +45,7 @@ export class LocalKubelet {
   private readonly workers = new Map<string, PodWorker>();
   private readonly addressBlock: AddressBlock;
   private readonly ips: PodIpAllocator;
+  private readonly images: ImageStore;
   private readonly watches = new AbortController();
   private readonly processGroups = new Set<number>();
   private stopped = false;
@@ -52,6 +54,7 @@ export class LocalKubelet {
     this.options = options;
     this.addressBlock = claimAddressBlock();
     this.ips = new PodIpAllocator(this.addressBlock.block);
+    this.images = options.images ?? new ImageStore();
   }
 
   /** Pods of this kubelet get addresses in 127.<block>.0.0/16. */
@@ -127,9 +130,8 @@ export class LocalKubelet {
         api: this.options.api,
         ips: this.ips,
         podsDir: this.options.podsDir,
-        repoRoot: this.options.repoRoot,
+        images: this.images,
         apiServerUrl: this.options.apiServerUrl,
-        certificateAuthorityPem: this.options.certificateAuthorityPem,
         hostIP: HOST_IP,
         backoff: this.options.backoff ?? KUBELET_CRASH_BACKOFF,
         volumeServices: apiVolumeServices(this.options.api, this.options.pvcDir),
