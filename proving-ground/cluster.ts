@@ -243,7 +243,9 @@ async function startClusterOnce(options: StartClusterOptions, binary: string, di
     const kubeletLogPath = layout.logOf('kubelet');
     const kubeletLog = (line: string): void => appendLine(kubeletLogPath, line);
     const version = await api.get<{ gitVersion: string }>('/version');
-    const nodes = typeof options.nodes === 'object' ? options.nodes : defaultNodeSpecs(options.nodes ?? 1);
+    const nodeSpecs = typeof options.nodes === 'object' ? options.nodes : defaultNodeSpecs(options.nodes ?? 1);
+    // Every node shares the host's address, so each kubelet API gets its own port.
+    const nodes = await Promise.all(nodeSpecs.map(async (node) => ({ ...node, kubeletPort: node.kubeletPort ?? (await freePort()) })));
     progress(`registering ${nodes.length} node(s): ${nodes.map((node) => node.name).join(', ')}`);
     const nodeAgent = new NodeAgent({
       api: kubeletApi,
@@ -264,18 +266,20 @@ async function startClusterOnce(options: StartClusterOptions, binary: string, di
     if (options.kubelet !== false) {
       kubelet = new LocalKubelet({
         api: kubeletApi,
-        nodes: nodes.map((node) => ({ name: node.name, allocatable: { cpu: node.cpu, memory: node.memory } })),
+        nodes: nodes.map((node) => ({ name: node.name, allocatable: { cpu: node.cpu, memory: node.memory }, port: node.kubeletPort })),
         podsDir: layout.podsDir,
         pvcDir: layout.pvcDir,
         images: new ImageStore(options.imageStore),
         apiServerUrl: server,
+        serving: { certificatePem: pki.kubeletServing.certificatePem, privateKeyPem: pki.kubeletServing.privateKeyPem, clientCaPem: pki.ca.certificatePem },
         backoff: options.crashBackoff,
         trackProcessGroup: (processGroup, running) => (running ? guardian.watch(processGroup) : guardian.forget(processGroup)),
         log: kubeletLog,
       });
-      kubelet.start();
       const running = kubelet;
       cleanup.push(() => running.stop());
+      await kubelet.serve();
+      kubelet.start();
     }
 
     progress('waiting for nodes to be schedulable and the default service account to exist');

@@ -2,7 +2,7 @@
 // a tiny HTTP server whose readiness, crashes, shutdown and API access tests
 // can steer and observe. Not part of the product.
 //
-//   --host H --port P                 where to listen (default 0.0.0.0:8080)
+//   --host H --port P                 where to listen (default $POD_IP or 0.0.0.0, port 8080)
 //   --start-unready                   /readyz answers 503 until POST /control/ready
 //   --exit-after-ms N --exit-code C   exit on its own (crash-loop tests)
 //   --marker-dir D                    write D/<pod>.sigterm when SIGTERM arrives
@@ -19,7 +19,8 @@ import { parseArgs } from 'node:util';
 
 const { values: options } = parseArgs({
   options: {
-    host: { type: 'string', default: '0.0.0.0' },
+    // Pods share the host's network here, so the default is the pod's own address when it is given.
+    host: { type: 'string', default: process.env.POD_IP ?? '0.0.0.0' },
     port: { type: 'string', default: '8080' },
     'start-unready': { type: 'boolean', default: false },
     'exit-after-ms': { type: 'string' },

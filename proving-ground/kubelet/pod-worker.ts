@@ -120,6 +120,12 @@ export class PodWorker {
     if (this.sandboxReady && (pod.spec?.readinessGates ?? []).length > 0) this.publish();
   }
 
+  /** Whether run `restart` of a container is the one running now (its log may still grow). */
+  isRunning(containerName: string, restart: number): boolean {
+    const runner = [...this.initRunners, ...this.mainRunners].find((candidate) => candidate.status.name === containerName);
+    return runner !== undefined && runner.status.restartCount === restart && 'running' in runner.status.state;
+  }
+
   /** The pod is gone from the API (deleted with grace 0 by someone, or by us). */
   async vanished(): Promise<void> {
     this.writer.close();
