@@ -31,10 +31,10 @@ async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
 
 async function runPod(namespace: string, name: string, containers: V1Container[], extra: Partial<V1Pod['spec']> = {}): Promise<V1Pod> {
   await core().createNamespacedPod({ namespace, body: { metadata: { name }, spec: { containers, ...extra } } });
-  const [pod] = await waitForPods(suite.cluster, namespace, (pods) => pods.some((pod) => pod.metadata?.name === name && isPodReady(pod)), {
+  const pods = await waitForPods(suite.cluster, namespace, (pods) => pods.some((pod) => pod.metadata?.name === name && isPodReady(pod)), {
     description: `pod ${name} to be Ready`,
   });
-  return pod!;
+  return pods.find((pod) => pod.metadata?.name === name)!;
 }
 
 function waiting(pod: V1Pod | undefined): { reason?: string; message?: string } {
