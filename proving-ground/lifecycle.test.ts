@@ -5,12 +5,13 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { REPO_ROOT, startCluster } from './cluster.ts';
-import { isProcessAlive, processesWithCommandLineContaining } from './lib/processes.ts';
+import { ensureTestappImages } from './images/testapp-image.ts';
+import { isProcessAlive, processGroupMembers, processesWithCommandLineContaining } from './lib/processes.ts';
 import { pollUntil } from './lib/wait.ts';
 import { isPodReady, waitForPods } from './test-cluster.ts';
 import { testappContainer } from './testapp-spec.ts';
@@ -19,6 +20,8 @@ import { kubectlPath } from './tools.ts';
 const execFileAsync = promisify(execFile);
 const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
 const progress = (line: string): void => void process.stderr.write(`[cluster] ${line}\n`);
+
+before(() => ensureTestappImages());
 
 /** What `pgrep -f` finds for a cluster directory (empty when pgrep finds nothing). */
 async function pgrep(pattern: string): Promise<string> {
@@ -33,17 +36,22 @@ test('stopping a cluster leaves no process behind, pods included', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'modelship-lifecycle-'));
   const cluster = await startCluster({ dir, onProgress: progress });
   let pids: number[] = [];
+  let podGroups: number[] = [];
   try {
     const core = cluster.kubeConfig.makeApiClient(CoreV1Api);
     await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'runner' }, spec: { containers: [testappContainer()] } } });
     await waitForPods(cluster, 'default', (pods) => pods.length === 1 && isPodReady(pods[0]!), { description: 'pod runner Ready' });
-    pids = [...cluster.components.map((component) => component.pid), ...(cluster.kubelet?.runningProcessGroups() ?? [])];
+    podGroups = cluster.kubelet?.runningProcessGroups() ?? [];
+    pids = [...cluster.components.map((component) => component.pid), ...podGroups];
     assert.equal(pids.length, 5, 'four components and one pod process');
+    // The container's program runs under the sandbox wrapper, in the same process group.
+    assert.ok(processGroupMembers(podGroups[0]!).length >= 2, 'the wrapper and the container process');
     assert.ok(pids.every(isProcessAlive));
   } finally {
     await cluster.stop();
   }
   assert.deepEqual(pids.filter(isProcessAlive), [], 'every component and pod process has exited');
+  assert.deepEqual(podGroups.flatMap(processGroupMembers), [], 'no container process is left in the pod process group');
   assert.deepEqual(processesWithCommandLineContaining(dir), []);
   assert.equal(await pgrep(dir), '');
   rmSync(dir, { recursive: true, force: true });

@@ -2,6 +2,8 @@
 // after(). Set MODELSHIP_KEEP_CLUSTER=1 to keep its directory (logs, pod
 // directories) after the run.
 import { execFile } from 'node:child_process';
+import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { promisify } from 'node:util';
 import { CoreV1Api } from '@kubernetes/client-node';
@@ -54,6 +56,28 @@ export async function createNamespace(cluster: Cluster, name: string): Promise<s
     timeoutMs: 60_000,
   });
   return name;
+}
+
+/**
+ * Gives models to pods as a user would on a cluster without object storage: a PersistentVolumeClaim on the
+ * local provisioner (a host directory) with `files` copied in (name → host path or content). Resolves once
+ * the claim is bound and filled; pods read them through `pvc://<claim>/<name>`.
+ */
+export async function createModelClaim(cluster: Cluster, namespace: string, claim: string, files: Record<string, string | Buffer>): Promise<void> {
+  const core = cluster.kubeConfig.makeApiClient(CoreV1Api);
+  await core.createNamespacedPersistentVolumeClaim({
+    namespace,
+    body: { metadata: { name: claim }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } },
+  });
+  const dir = join(cluster.layout.pvcDir, namespace, claim);
+  await pollUntil(async () => (await core.readNamespacedPersistentVolumeClaim({ namespace, name: claim })).status?.phase === 'Bound' && existsSync(dir), {
+    description: `claim ${namespace}/${claim} to be bound`,
+    timeoutMs: 60_000,
+  });
+  for (const [name, source] of Object.entries(files)) {
+    if (typeof source === 'string') copyFileSync(source, join(dir, name));
+    else writeFileSync(join(dir, name), source);
+  }
 }
 
 const execFileAsync = promisify(execFile);
