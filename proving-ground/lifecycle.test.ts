@@ -2,7 +2,7 @@
 // when the owning process dies, not after cluster:up / cluster:down.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
@@ -83,6 +83,11 @@ test('when the process that started a cluster dies, the guardian stops everythin
       description: 'the guardian to stop every process of the dead owner',
       timeoutMs: 60_000,
       diagnose: () => JSON.stringify(processesWithCommandLineContaining(`${dir}/`)),
+    });
+    // The guardian's own scan (grep -F <dir>/) matches the directory until it has finished.
+    await pollUntil(() => readFileSync(join(dir, 'guardian.log'), 'utf8').includes(' done'), {
+      description: 'the guardian to finish its scan',
+      timeoutMs: 60_000,
     });
     assert.equal(await pgrep(`${dir}/`), '');
   } finally {
