@@ -16,6 +16,7 @@ import {
   TEST_VALUES,
   condition,
   ensureNamespace,
+  provideModel,
   forbiddenLines,
   getMd,
   helmOn,
@@ -41,6 +42,7 @@ describe('the modelship chart on the proving ground', () => {
   before(async () => {
     cluster = await useCluster();
     await ensureNamespace(cluster, NS);
+    await provideModel(cluster, NS);
   });
 
   after(async () => {
@@ -170,7 +172,7 @@ describe('the modelship chart on the proving ground', () => {
   });
 
   test('helm install --wait=watcher of a broken model fails with the reason instead of hanging', async () => {
-    const broken = modelDeployment('broken', { rollout: { progressDeadlineSeconds: 15 } }, { uri: 'file:///nonexistent/model.onnx' });
+    const broken = modelDeployment('broken', { rollout: { progressDeadlineSeconds: 15 } }, { uri: 'pvc://models/nonexistent.onnx' });
     const app = await appChart('broken', broken);
     const started = Date.now();
     const res = await helmOn(cluster, ['install', 'broken', app, '-n', NS, '--wait=watcher', '--timeout', '5m']);

@@ -9,6 +9,7 @@ import type { ModelDeployment } from '../../src/api/types.ts';
 import {
   MODEL_ROW,
   ensureNamespace,
+  provideModel,
   getMd,
   installChart,
   kubectl,
@@ -41,6 +42,7 @@ describe('kubectl modelship on the proving ground', () => {
     const res = await installChart(cluster);
     assert.equal(res.code, 0, `helm install failed: ${res.stderr}`);
     await ensureNamespace(cluster, NS);
+    await provideModel(cluster, NS);
     await apply(modelDeployment('iris', { replicas: 2 }));
     await waitReady(cluster, NS, 'iris');
   });
