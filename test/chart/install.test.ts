@@ -180,7 +180,7 @@ describe('the modelship chart on the proving ground', () => {
     assert.notEqual(res.code, 0, 'helm must fail');
     assert.ok(elapsed < 180_000, `helm took ${Math.round(elapsed / 1000)} s: it waited for the timeout instead of failing on Stalled`);
     // Helm's kstatus waiter stops at the first Failed (Stalled=True) resource and names it.
-    assert.match(res.stderr, /resource ModelDeployment\/ml\/broken not ready\. status: Failed, message: .*model\.onnx/);
+    assert.match(res.stderr, /resource ModelDeployment\/ml\/broken not ready\. status: Failed, message: .*nonexistent\.onnx: ENOENT/);
     const md = await getMd(cluster, NS, 'broken');
     assert.equal(condition(md, 'Stalled'), 'True');
   });
