@@ -77,7 +77,7 @@ const tools = (() => {
  * not exist are kept as written; the script creates them.
  */
 export function resolveInImage(imageRootfs: string, path: string): string {
-  const pending = posix.normalize(`/${path}`).split('/').filter(Boolean);
+  const pending = path.split('/').filter(Boolean);
   const resolved: string[] = [];
   for (let hops = 0; pending.length > 0; ) {
     const part = pending.shift()!;
