@@ -144,7 +144,7 @@ describe('kubectl modelship on the proving ground', () => {
     const res = await run('history', 'hist');
     assert.equal(res.code, 0, res.stderr);
     assert.match(res.stdout, /^REVISION\s+VERSION\s+OUTCOME\s+REASON\s+AGE\s+URI$/m);
-    assert.match(res.stdout, /^\d+\s+2\s+Serving\s+Stable\s+-\s+file:\/\//m);
+    assert.match(res.stdout, /^\d+\s+2\s+Serving\s+Stable\s+-\s+pvc:\/\/models\/linear_regression\.onnx$/m);
     const json = await run('history', 'hist', '-o', 'json');
     assert.ok((JSON.parse(json.stdout) as Array<{ version: string }>).some((h) => h.version === '1'), json.stdout);
   });
