@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { buildDeployment } from '../src/builders/deployment.ts';
@@ -13,11 +13,12 @@ import { desiredRevision } from '../src/builders/revision.ts';
 import { sampleModelDeployment } from '../src/builders/sample.ts';
 import { packageVersion } from '../src/version.ts';
 import { FIXTURES } from '../runtime/fixtures/paths.ts';
-import { TESTAPP_IMAGE_CMD, TESTAPP_NAMED_USER_IMAGE, TESTAPP_UID } from './images/testapp-image.ts';
+import { ensureDerivedTestImages, NAMED_USER, TESTAPP_IMAGE_CMD, TESTAPP_NAMED_USER_IMAGE, TESTAPP_WITH_CMD_IMAGE } from './images/testapp-image.ts';
 import { clusterForSuite, createNamespace, isPodReady, kubectl, waitForPods } from './test-cluster.ts';
 import { podUrl, testappContainer } from './testapp-spec.ts';
 
 const suite = clusterForSuite({ crashBackoff: { initialMs: 1000, maxMs: 2000 } });
+before(() => ensureDerivedTestImages());
 
 function core(): CoreV1Api {
   return suite.cluster.kubeConfig.makeApiClient(CoreV1Api);
@@ -84,7 +85,7 @@ test('runAsNonRoot refuses an image whose USER is a name, with the upstream kube
   const uid = pod!.metadata!.uid!;
   assert.equal(
     waiting(pod).message,
-    `container has runAsNonRoot and image has non-numeric user (app), cannot verify user is non-root (pod: "named_${namespace}(${uid})", container: app)`,
+    `container has runAsNonRoot and image has non-numeric user (${NAMED_USER}), cannot verify user is non-root (pod: "named_${namespace}(${uid})", container: app)`,
   );
 
   // With a numeric runAsUser the kubelet can verify it, and the same image runs as that user.
@@ -97,24 +98,24 @@ test('runAsNonRoot refuses an image whose USER is a name, with the upstream kube
 
 test('command and args combine with the image ENTRYPOINT and CMD by Kubernetes rules', async () => {
   const namespace = await createNamespace(suite.cluster, 'argv');
-  const base = testappContainer();
-  const env = [...(base.env ?? []), { name: 'GREETING', value: 'from-pod' }, { name: 'TESTAPP_FROM_IMAGE', value: 'overridden' }];
+  const base = testappContainer([], { image: TESTAPP_WITH_CMD_IMAGE });
+  const env = [...(base.env ?? []), { name: 'GREETING', value: 'from-pod' }, { name: 'NODE_ENV', value: 'overridden' }];
   // Neither: ENTRYPOINT and CMD as the image says (testapp listens on $POD_IP by default).
   const neither = await runPod(namespace, 'neither', [{ ...base, args: undefined, env }]);
   // args alone replace CMD.
   const argsOnly = await runPod(namespace, 'args-only', [{ ...base, args: ['--host=$(POD_IP)', '--port=8080', 'greeting=$(GREETING)'], env }]);
   // command replaces ENTRYPOINT and drops CMD.
   const commandOnly = await runPod(namespace, 'command-only', [
-    { ...base, command: ['/usr/local/bin/node', '/app/testapp.ts', '--host=$(POD_IP)', '--port=8080', 'from-command'], args: undefined, env },
+    { ...base, command: ['node', '/app/main.mjs', '--host=$(POD_IP)', '--port=8080', 'from-command'], args: undefined, env },
   ]);
   const report = (pod: V1Pod) => getJson<{ argv: string[]; env: Record<string, string>; cwd: string; uid: number }>(podUrl(pod, '/env'));
 
   const first = await report(neither);
   assert.deepEqual(first.argv, TESTAPP_IMAGE_CMD);
-  assert.equal(first.env.TESTAPP_FROM_IMAGE, 'overridden', 'the pod env wins over the image env');
-  assert.equal(first.env.NODE_ENV, 'production', 'the image env is there');
+  assert.equal(first.env.NODE_ENV, 'overridden', 'the pod env wins over the image env');
+  assert.equal(first.env.HOME, '/tmp', 'the image env is there');
   assert.equal(first.cwd, '/app', 'WORKDIR');
-  assert.equal(first.uid, TESTAPP_UID, 'the image USER');
+  assert.equal(first.uid, 65532, 'the image USER');
 
   assert.deepEqual((await report(argsOnly)).argv, [`--host=${argsOnly.status!.podIP}`, '--port=8080', 'greeting=from-pod']);
   assert.deepEqual((await report(commandOnly)).argv, [`--host=${commandOnly.status!.podIP}`, '--port=8080', 'from-command']);

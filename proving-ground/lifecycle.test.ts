@@ -5,12 +5,11 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { before, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { REPO_ROOT, startCluster } from './cluster.ts';
-import { ensureTestappImages } from './images/testapp-image.ts';
 import { isProcessAlive, processGroupMembers, processesWithCommandLineContaining } from './lib/processes.ts';
 import { pollUntil } from './lib/wait.ts';
 import { isPodReady, waitForPods } from './test-cluster.ts';
@@ -20,8 +19,6 @@ import { kubectlPath } from './tools.ts';
 const execFileAsync = promisify(execFile);
 const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
 const progress = (line: string): void => void process.stderr.write(`[cluster] ${line}\n`);
-
-before(() => ensureTestappImages());
 
 /** What `pgrep -f` finds for a cluster directory (empty when pgrep finds nothing). */
 async function pgrep(pattern: string): Promise<string> {

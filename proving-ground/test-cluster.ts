@@ -9,7 +9,6 @@ import { promisify } from 'node:util';
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { V1Pod } from '@kubernetes/client-node';
 import { startCluster } from './cluster.ts';
-import { ensureTestappImages } from './images/testapp-image.ts';
 import type { Cluster, StartClusterOptions } from './cluster.ts';
 import { kubectlPath } from './tools.ts';
 import { pollUntil } from './lib/wait.ts';
@@ -22,7 +21,6 @@ export interface SuiteCluster {
 export function clusterForSuite(options: StartClusterOptions = {}): SuiteCluster {
   let cluster: Cluster | undefined;
   before(async () => {
-    await ensureTestappImages();
     cluster = await startCluster({
       ...options,
       onProgress: options.onProgress ?? ((line) => process.stderr.write(`[cluster] ${line}\n`)),

@@ -1,7 +1,7 @@
 import type { V1Container, V1Pod, V1SecurityContext } from '@kubernetes/client-node';
-import { TESTAPP_IMAGE } from './images/testapp-image.ts';
 
-export { TESTAPP_IMAGE };
+/** The test workload's image, built by `npm run images` from images/testapp.Dockerfile. */
+export const TESTAPP_IMAGE = 'ghcr.io/modelship/testapp:dev';
 
 /** What Pod Security `restricted` asks of every container. */
 export const RESTRICTED_CONTAINER: V1SecurityContext = {
