@@ -1,41 +1,44 @@
 # syntax=docker/dockerfile:1
-# The Modelship operator image: ghcr.io/modelship/operator:<version>.
+# The Modelship operator image, ghcr.io/modelship/operator:<version>. Build from the repository root:
 #
 #   docker build -t ghcr.io/modelship/operator:0.1.0 .
 #
-# The runtime image is built from runtime/Dockerfile. Both build from the repository root.
-# Pod specs set only `args`; the entrypoint below runs the operator (docs/adr/0001).
+# or `npm run images`, which builds every image with docker, podman or buildah (docs/adr/0004-images.md).
+# Behind a TLS-intercepting proxy, hand the build its CA: --secret id=ca,src=/etc/ssl/certs/ca-certificates.crt
+# (used only while npm downloads; never stored in the image).
 
-ARG NODE_IMAGE=node:24-bookworm-slim
+# Any image with Node 24 as `node` on the PATH and npm.
+ARG BASE_IMAGE=node:24-bookworm-slim
 
-FROM ${NODE_IMAGE} AS build
+FROM ${BASE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json .npmrc ./
-RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+# Production dependencies (what the bundle may import) plus the bundler, at the lock file's version, beside
+# them: `npm ci` would otherwise install every dev dependency. No install scripts run.
+RUN --mount=type=cache,target=/root/.npm,sharing=locked \
+    --mount=type=secret,id=ca \
+    if [ -f /run/secrets/ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca; fi && \
+    npm ci --omit=dev --ignore-scripts && \
+    npm install --prefix /tools --no-save --ignore-scripts \
+      "esbuild@$(node -p "require('./package-lock.json').packages['node_modules/esbuild'].version")" && \
+    ln -s /tools/node_modules/esbuild node_modules/esbuild
+COPY build ./build
 COPY src ./src
-COPY runtime ./runtime
-RUN npm run build
+RUN node build/bundle.ts operator /out
 
-FROM ${NODE_IMAGE} AS deps
-WORKDIR /app
-COPY package.json package-lock.json .npmrc ./
-# Production dependencies only; install scripts are not needed by the operator (and onnxruntime-node's
-# would download CUDA libraries).
-RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no-audit --no-fund
-
-FROM ${NODE_IMAGE}
+FROM ${BASE_IMAGE}
+ARG VERSION=dev
 LABEL org.opencontainers.image.title="modelship-operator" \
       org.opencontainers.image.description="Kubernetes operator for ML models: model-aware progressive delivery" \
+      org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.source="https://github.com/modelship/modelship" \
       org.opencontainers.image.licenses="Apache-2.0"
 ENV NODE_ENV=production
 WORKDIR /app
-COPY --from=deps /app/node_modules ./node_modules
-COPY --from=build /src/dist ./dist
-COPY package.json ./
-# A numeric non-root user, so that runAsNonRoot can be verified by the kubelet. The chart runs the same
-# uid with a read-only root filesystem; nothing under /app is writable.
+COPY --from=build /out ./
+# A numeric non-root user, so that the kubelet can verify runAsNonRoot. The chart runs it with a read-only
+# root filesystem; the operator writes nothing to disk.
 USER 65532:65532
 EXPOSE 8080 8081
-ENTRYPOINT ["node", "dist/src/main.js"]
+# Pod specs pass only `args` (operator flags); the entrypoint runs the operator (docs/adr/0001).
+ENTRYPOINT ["node", "/app/main.mjs"]

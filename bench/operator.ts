@@ -7,17 +7,20 @@
 // use an image under the proving ground's simulated registry
 // (simulated.modelship.invalid), so they are Ready without running
 // (kwok-style): this measures the operator, not serving.
+// First, in the same cluster, the same children are created directly (bench/operator-baseline.ts): the
+// ratio of the two convergence times says how much of the time is the operator's own.
 // The last line of output is one JSON object.
 import { parseArgs } from 'node:util';
 import { startCluster } from '../proving-ground/cluster.ts';
 import { createNamespace } from '../proving-ground/test-cluster.ts';
 import { residentMemoryBytes } from '../proving-ground/lib/memory.ts';
 import { delay, pollUntil } from '../proving-ground/lib/wait.ts';
-import { adminClient, condition, installCrds, OperatorProcess, operatorWrites } from '../test/operator/harness.ts';
+import { adminClient, condition, FAKE_RUNTIME_IMAGE, installCrds, OperatorProcess, operatorWrites } from '../test/operator/harness.ts';
 import { Informer } from '../src/kube/informer.ts';
 import { Deployments } from '../src/kube/resources.ts';
 import type { KubeObject, KubeList } from '../src/kube/object.ts';
 import { MANAGED_SELECTOR } from '../src/builders/labels.ts';
+import { directCreationSeconds } from './operator-baseline.ts';
 import { createLogger } from '../src/log.ts';
 import type { ModelDeployment } from '../src/api/types.ts';
 
@@ -37,6 +40,9 @@ const CONCURRENCY = Number(values.concurrency);
 const IDLE_MS = Number(values['idle-seconds']) * 1000;
 const NODES = Number(values.nodes);
 const NS = 'bench';
+const BASELINE_NS = 'bench-baseline';
+/** The operator's pods use it too (the harness passes it as --runtime-image): simulated, never run. */
+const SIMULATED_IMAGE = FAKE_RUNTIME_IMAGE;
 const MDS = `/apis/modelship.io/v1alpha1/namespaces/${NS}/modeldeployments`;
 const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
@@ -46,7 +52,8 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
-  const podsPerNode = Math.ceil((COUNT * 1.1) / NODES) + 10;
+  // Room for the baseline's pods and the operator's, which run side by side.
+  const podsPerNode = Math.ceil((COUNT * 2.2) / NODES) + 10;
   const cluster = await startCluster({
     nodes: Array.from({ length: NODES }, (_, i) => ({ name: `bench-${i}`, cpu: '256', memory: '1Ti', pods: podsPerNode })),
     onProgress: (l) => say(`cluster: ${l}`),
@@ -57,6 +64,10 @@ async function main(): Promise<void> {
     const client = adminClient(cluster);
     await installCrds(cluster);
     await createNamespace(cluster, NS);
+    await createNamespace(cluster, BASELINE_NS);
+    say(`baseline: creating ${COUNT} Deployments and Services directly (${CONCURRENCY} at a time)`);
+    const baseline = await directCreationSeconds(client, BASELINE_NS, COUNT, CONCURRENCY, SIMULATED_IMAGE);
+    say(`baseline converged in ${baseline.seconds.toFixed(1)}s`);
     op = await OperatorProcess.start(cluster, { name: 'bench', args: [`--max-concurrent-reconciles=${WORKERS}`, '--log-level=warn'] });
     const rssIdleStart = residentMemoryBytes(op.pid);
 
@@ -122,6 +133,10 @@ async function main(): Promise<void> {
       workers: WORKERS,
       createSeconds: +(createdMs / 1000).toFixed(2),
       convergeSeconds: +(convergeMs / 1000).toFixed(2),
+      baselineConvergeSeconds: +baseline.seconds.toFixed(2),
+      // ≥ 1 would mean the operator converges as fast as creating the children directly.
+      convergenceVsBaseline: +(baseline.seconds / (convergeMs / 1000)).toFixed(3),
+      baselineWritesPerModelDeployment: baseline.writes / COUNT,
       applyToDeploymentMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) ?? NaN, samples: latencies.length },
       writesToConverge,
       writesPerModelDeployment: +(writesToConverge / COUNT).toFixed(2),

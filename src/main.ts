@@ -23,7 +23,8 @@ async function main(): Promise<void> {
   const kc = new KubeConfig();
   if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
   else kc.loadFromDefault();
-  const client = new KubeClient(kc, `modelship-operator/${packageVersion()}`);
+  // The identity in the User-Agent tells replicas apart in the audit log.
+  const client = new KubeClient(kc, `modelship-operator/${packageVersion()} (${config.identity})`);
   const metrics = new OperatorMetrics();
   const operator = new Operator({
     client,

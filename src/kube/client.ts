@@ -2,6 +2,12 @@ import { HttpMethod, IsomorphicFetchHttpLibrary, KubeConfig, RequestContext } fr
 import { ApiError } from './errors.ts';
 
 const AUTH_REFRESH_MS = 60_000;
+/**
+ * How long any one request may take unless its caller bounds it more tightly. Without a deadline a request
+ * to a frozen or unreachable API server hangs for as long as TCP keeps the connection, and everything
+ * waiting on it (a reconcile, a status write, a lease renewal) hangs too.
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -36,28 +42,74 @@ export class KubeClient {
   /** Sent as User-Agent, so audit logs and apiserver metrics tell our requests apart. */
   readonly userAgent: string;
 
-  constructor(kubeConfig: KubeConfig, userAgent = 'modelship') {
+  /** The deadline of each request; for a watch, of its response headers (the stream itself may last). */
+  readonly requestTimeoutMs: number;
+
+  constructor(kubeConfig: KubeConfig, userAgent = 'modelship', requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS) {
     this.kubeConfig = kubeConfig;
     this.userAgent = userAgent;
+    this.requestTimeoutMs = requestTimeoutMs;
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');
     this.server = cluster.server.replace(/\/+$/, '');
   }
 
   async request<T>(method: HttpMethod, path: string, opts: RequestOptions = {}): Promise<T> {
-    const res = await this.send(method, path, opts);
-    const text = await res.body.text();
-    this.onRequest?.(method, path, res.httpStatusCode);
-    if (res.httpStatusCode < 200 || res.httpStatusCode >= 300) throw toApiError(res.httpStatusCode, text);
-    return (text ? JSON.parse(text) : {}) as T;
+    const deadline = this.deadline(opts.signal);
+    try {
+      const res = await this.send(method, path, { ...opts, signal: deadline.signal });
+      const text = await res.body.text();
+      this.onRequest?.(method, path, res.httpStatusCode);
+      if (res.httpStatusCode < 200 || res.httpStatusCode >= 300) throw toApiError(res.httpStatusCode, text);
+      return (text ? JSON.parse(text) : {}) as T;
+    } catch (err) {
+      throw deadline.timedOut() ? new RequestTimeoutError(method, path, this.requestTimeoutMs) : err;
+    } finally {
+      deadline.clear();
+    }
   }
 
-  /** A request whose body is read as it arrives (watches). */
+  /**
+   * A request whose body is read as it arrives (watches). The deadline covers the response headers only;
+   * the caller's signal (and the server's timeoutSeconds) bound the stream.
+   */
   async stream(path: string, opts: RequestOptions = {}): Promise<StreamResponse> {
-    const res = await this.send(HttpMethod.GET, path, opts);
-    this.onRequest?.('WATCH', path, res.httpStatusCode);
-    if (res.httpStatusCode !== 200) throw toApiError(res.httpStatusCode, await res.body.text());
-    return { statusCode: res.httpStatusCode, body: res.body.stream() };
+    const deadline = this.deadline(opts.signal, true);
+    try {
+      const res = await this.send(HttpMethod.GET, path, { ...opts, signal: deadline.signal });
+      deadline.clear();
+      this.onRequest?.('WATCH', path, res.httpStatusCode);
+      if (res.httpStatusCode !== 200) throw toApiError(res.httpStatusCode, await res.body.text());
+      return { statusCode: res.httpStatusCode, body: res.body.stream() };
+    } catch (err) {
+      throw deadline.timedOut() ? new RequestTimeoutError('WATCH', path, this.requestTimeoutMs) : err;
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  /**
+   * A signal that aborts at the request deadline or with the caller's signal. `clear` stops the clock; for
+   * a stream it also leaves the signal alive so that only the caller can end the body afterwards.
+   */
+  private deadline(caller: AbortSignal | undefined, keepsStreaming = false): RequestDeadline {
+    const controller = new AbortController();
+    let expired = false;
+    const onCallerAbort = () => controller.abort(caller?.reason);
+    if (caller?.aborted) onCallerAbort();
+    else caller?.addEventListener('abort', onCallerAbort, { once: true });
+    const timer = setTimeout(() => {
+      expired = true;
+      controller.abort(new Error(`request timed out after ${this.requestTimeoutMs} ms`));
+    }, this.requestTimeoutMs);
+    return {
+      signal: controller.signal,
+      timedOut: () => expired,
+      clear: () => {
+        clearTimeout(timer);
+        if (!keepsStreaming) caller?.removeEventListener('abort', onCallerAbort);
+      },
+    };
   }
 
   /**
@@ -128,6 +180,20 @@ export class KubeClient {
 }
 
 type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
+
+interface RequestDeadline {
+  signal: AbortSignal;
+  timedOut(): boolean;
+  clear(): void;
+}
+
+/** The API server did not answer within the request deadline. */
+export class RequestTimeoutError extends Error {
+  override name = 'RequestTimeoutError';
+  constructor(method: string, path: string, timeoutMs: number) {
+    super(`${method} ${path}: no answer from the API server within ${timeoutMs} ms`);
+  }
+}
 
 function toApiError(statusCode: number, text: string): ApiError {
   try {

@@ -94,3 +94,69 @@ describe('LeaderElector', () => {
     assert.deepEqual(seen, [true, false]);
   });
 });
+
+/** A lease API whose requests hang, as they do when the API server is frozen or the network is cut. */
+class HangingLeases extends FakeLeases {
+  hang = false;
+  /** Answers, but only after this long: a slow server rather than a frozen one. */
+  slowMs = 0;
+  aborted = 0;
+  private async stall<T>(signal: AbortSignal | undefined, then: () => Promise<T>): Promise<T> {
+    if (this.slowMs > 0) await new Promise((r) => setTimeout(r, this.slowMs));
+    if (!this.hang) return then();
+    return new Promise<T>((_, reject) => {
+      signal?.addEventListener('abort', () => {
+        this.aborted++;
+        reject(new Error('aborted'));
+      }, { once: true });
+    });
+  }
+  override get(signal?: AbortSignal) {
+    return this.stall(signal, () => super.get());
+  }
+  override update(lease: Lease, spec: LeaseSpec, signal?: AbortSignal) {
+    return this.stall(signal, () => super.update(lease, spec));
+  }
+}
+
+describe('LeaderElector under hanging requests', () => {
+  test('a leader whose renewals hang loses leadership at the renew deadline, not when the request returns', async () => {
+    const api = new HangingLeases();
+    const seen: boolean[] = [];
+    const a = new LeaderElector({ api, identity: 'a', log, renewDeadlineMs: 300, retryPeriodMs: 50, onLeaderChange: (l) => seen.push(l) });
+    const stop = new AbortController();
+    assert.equal(await a.acquire(stop.signal), true);
+    const started = Date.now();
+    api.hang = true;
+    const outcome = await a.holdUntilLost(stop.signal);
+    const tookMs = Date.now() - started;
+    assert.equal(outcome, 'lost');
+    assert.deepEqual(seen, [true, false]);
+    assert.ok(tookMs >= 250 && tookMs < 1_000, `lost after ${tookMs} ms, renew deadline 300 ms`);
+    assert.ok(api.aborted >= 1, 'the hanging renewal was aborted');
+  });
+
+  test('a leader whose renewals are slow but answer within the renew deadline keeps leading', async () => {
+    const api = new HangingLeases();
+    const a = new LeaderElector({ api, identity: 'a', log, renewDeadlineMs: 600, retryPeriodMs: 50 });
+    const stop = new AbortController();
+    await a.acquire(stop.signal);
+    const holding = a.holdUntilLost(stop.signal);
+    api.slowMs = 150;
+    await new Promise((r) => setTimeout(r, 1_200));
+    assert.equal(a.isLeader, true);
+    stop.abort();
+    assert.equal(await holding, 'stopped');
+  });
+
+  test('a candidate whose attempts hang does not block acquire from ending when asked to stop', async () => {
+    const api = new HangingLeases();
+    api.hang = true;
+    const a = new LeaderElector({ api, identity: 'a', log, renewDeadlineMs: 10_000, retryPeriodMs: 50 });
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 100);
+    const started = Date.now();
+    assert.equal(await a.acquire(stop.signal), false);
+    assert.ok(Date.now() - started < 1_000);
+  });
+});

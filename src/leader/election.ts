@@ -58,7 +58,7 @@ export class LeaderElector {
   async acquire(signal: AbortSignal): Promise<boolean> {
     this.log.info({ identity: this.identity }, 'waiting to acquire the leader lease');
     while (!signal.aborted) {
-      if (await this.tryAcquireOrRenew()) {
+      if (await this.renewWithin(this.renewDeadlineMs, signal)) {
         this.setLeading(true);
         return true;
       }
@@ -68,25 +68,43 @@ export class LeaderElector {
   }
 
   /**
-   * Renews every retry period while leading. Resolves when a renewal could not
-   * succeed within the renew deadline (leadership lost) or `signal` aborts.
+   * Renews every retry period while leading. Resolves 'lost' as soon as the renew deadline passes without
+   * a successful renewal — also when a request hangs (a frozen API server, a cut network): each attempt is
+   * aborted, and raced, against the time left, as client-go bounds its renewals by the renew deadline. The
+   * caller must stop all work at once: another replica may take over one lease duration after our last
+   * renewal, and the renew deadline is shorter than that.
    */
   async holdUntilLost(signal: AbortSignal): Promise<'lost' | 'stopped'> {
     let lastRenew = this.clock.now();
     while (!signal.aborted) {
       await sleep(this.retryPeriodMs, signal);
       if (signal.aborted) break;
-      if (await this.tryAcquireOrRenew()) {
+      const left = lastRenew + this.renewDeadlineMs - this.clock.now();
+      if (left > 0 && (await this.renewWithin(left, signal))) {
         lastRenew = this.clock.now();
         continue;
       }
+      if (signal.aborted) break;
       if (this.clock.now() - lastRenew >= this.renewDeadlineMs) {
         this.setLeading(false);
-        this.log.error({ identity: this.identity }, 'could not renew the leader lease in time; leadership lost');
+        this.log.error({ identity: this.identity, sinceLastRenewalMs: this.clock.now() - lastRenew }, 'could not renew the leader lease in time; leadership lost');
         return 'lost';
       }
     }
     return 'stopped';
+  }
+
+  /** One renewal that settles (false) no later than `ms` from now, whatever the request does. */
+  private async renewWithin(ms: number, signal: AbortSignal): Promise<boolean> {
+    const deadline = new AbortController();
+    const timer = this.clock.setTimeout(() => deadline.abort(new Error('renew deadline reached')), ms);
+    const attempt = AbortSignal.any([signal, deadline.signal]);
+    const expired = new Promise<false>((resolve) => attempt.addEventListener('abort', () => resolve(false), { once: true }));
+    try {
+      return await Promise.race([this.tryAcquireOrRenew(attempt), expired]);
+    } finally {
+      this.clock.clearTimeout(timer);
+    }
   }
 
   /** Hands the lease back so another replica takes over at once instead of after the lease expires. */
@@ -109,7 +127,7 @@ export class LeaderElector {
   }
 
   /** One attempt, as client-go's tryAcquireOrRenew: true when we hold the lease afterwards. */
-  async tryAcquireOrRenew(): Promise<boolean> {
+  async tryAcquireOrRenew(signal?: AbortSignal): Promise<boolean> {
     const now = this.clock.now();
     const mine: LeaseSpec = {
       holderIdentity: this.identity,
@@ -119,9 +137,9 @@ export class LeaderElector {
       leaseTransitions: 0,
     };
     try {
-      const current = await this.api.get();
+      const current = await this.api.get(signal);
       if (!current) {
-        this.latest = await this.api.create(mine);
+        this.latest = await this.api.create(mine, signal);
         this.observe(this.latest, now);
         return true;
       }
@@ -134,10 +152,11 @@ export class LeaderElector {
       const renewing = holder === this.identity;
       mine.acquireTime = renewing ? (spec.acquireTime ?? mine.acquireTime) : mine.acquireTime;
       mine.leaseTransitions = renewing ? (spec.leaseTransitions ?? 0) : (spec.leaseTransitions ?? 0) + 1;
-      this.latest = await this.api.update(current, mine);
+      this.latest = await this.api.update(current, mine, signal);
       this.observe(this.latest, now);
       return true;
     } catch (err) {
+      if (signal?.aborted) return false;
       if (!isConflict(err)) this.log.warn({ err }, 'leader lease request failed');
       return false;
     }

@@ -18,31 +18,34 @@ export interface Lease {
   spec?: LeaseSpec;
 }
 
-/** The three calls leader election makes; a fake stands in for it in unit tests. */
+/**
+ * The three calls leader election makes; a fake stands in for it in unit tests. Each takes the signal
+ * that bounds the attempt, so a renewal can never outlast the renew deadline.
+ */
 export interface LeaseApi {
-  get(): Promise<Lease | undefined>;
-  create(spec: LeaseSpec): Promise<Lease>;
+  get(signal?: AbortSignal): Promise<Lease | undefined>;
+  create(spec: LeaseSpec, signal?: AbortSignal): Promise<Lease>;
   /** Optimistic update: fails with 409 when `lease` is no longer the latest version. */
-  update(lease: Lease, spec: LeaseSpec): Promise<Lease>;
+  update(lease: Lease, spec: LeaseSpec, signal?: AbortSignal): Promise<Lease>;
 }
 
 export function leaseApi(client: KubeClient, namespace: string, name: string): LeaseApi {
   const path = pathFor(Leases, namespace, name);
   return {
-    async get() {
+    async get(signal) {
       try {
-        return await client.get<Lease>(path);
+        return await client.get<Lease>(path, signal ? { signal } : {});
       } catch (err) {
         if (isNotFound(err)) return undefined;
         throw err;
       }
     },
-    create(spec) {
+    create(spec, signal) {
       const body: Lease = { apiVersion: apiVersionOf(Leases), kind: Leases.kind, metadata: { name, namespace }, spec };
-      return client.create<Lease>(pathFor(Leases, namespace), body);
+      return client.create<Lease>(pathFor(Leases, namespace), body, signal ? { signal } : {});
     },
-    update(lease, spec) {
-      return client.replace<Lease>(path, { ...lease, spec });
+    update(lease, spec, signal) {
+      return client.replace<Lease>(path, { ...lease, spec }, signal ? { signal } : {});
     },
   };
 }

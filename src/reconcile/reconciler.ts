@@ -38,7 +38,10 @@ const HEALTH_RECHECK_MS = 2000;
  * 1. what grows or appears (Services, new or larger revision Deployments, the
  *    HPA): the same cluster state plans it again;
  * 2. the status (the decision: steps, stable, history), then the one-shot
- *    annotations acted on;
+ *    annotations acted on. It claims nothing step 3 has yet to do: while a
+ *    shrink is pending it stays InProgress (ScalingDown) and keeps the
+ *    retiring revision, and the pass that observes the smaller Deployment
+ *    (our own write wakes it) says Ready;
  * 3. what shrinks or goes. A rolled-back canary is never scaled up again by a
  *    pass that did not see its rollback.
  *
@@ -96,6 +99,7 @@ export async function reconcileModelDeployment(deps: Deps, key: string): Promise
     spec,
     plan,
     observed,
+    shrinking: shrink,
     now: deps.now(),
     ...(problem ? { error: { reason: problem.reason, message: problem.message, terminal: true } } : {}),
   });

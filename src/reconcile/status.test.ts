@@ -73,3 +73,26 @@ describe('buildStatus', () => {
     assert.equal(stalled?.reason, 'ChildConflict');
   });
 });
+
+describe('buildStatus before a shrink', () => {
+  const retiring = { revision: 1, version: '1', hash: 'h1', scaleDownTime: '2026-05-01T11:59:30Z' };
+  const before = { ...md, status: { ...md.status, canaryRevision: undefined, retiringRevision: retiring } };
+  const bothUp = [
+    { hash: 'h1', name: 'fraud-h1', version: '1', replicas: 2, currentReplicas: 2, readyReplicas: 2 },
+    { hash: 'h2', name: 'fraud-h2', version: '2', replicas: 2, currentReplicas: 2, readyReplicas: 2 },
+  ];
+
+  test('keeps the retiring revision and is not Ready while its Deployment is still to be scaled down', () => {
+    const s = buildStatus({ md: before, spec, plan: plan(), observed: bothUp, shrinking: [{ hash: 'h1', replicas: 0 }], now: t0 });
+    assert.equal(s.retiringRevision?.hash, 'h1');
+    assert.equal(kstatusOf({ metadata: md.metadata, status: s }).status, 'InProgress');
+    assert.match(s.conditions?.find((c) => c.type === 'Reconciling')?.message ?? '', /version 1 \(2 → 0 replicas\)/);
+  });
+
+  test('drops it and says Ready once a pass observes the Deployment scaled down', () => {
+    const scaled = [{ ...bothUp[0]!, replicas: 0 }, bothUp[1]!];
+    const s = buildStatus({ md: before, spec, plan: plan(), observed: scaled, shrinking: [], now: t1 });
+    assert.equal(s.retiringRevision, undefined);
+    assert.equal(kstatusOf({ metadata: md.metadata, status: s }).status, 'Current');
+  });
+});

@@ -180,3 +180,11 @@ test('a reason the API server would refuse is cleaned up rather than failing the
   const [c] = setCondition([], { type: 'Ready', status: 'False', reason: 'Deadline exceeded', message: '' }, 1, t0);
   assert.match(c?.reason ?? '', /^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/);
 });
+
+test('a complete rollout whose old revision is still being scaled down is InProgress, not Ready', () => {
+  const conditions = computeConditions([], { ...steady, scalingDown: 'version 1 (2 → 0 replicas)' }, t0);
+  assert.equal(statusOf(conditions, 'Ready'), 'False');
+  assert.equal(findCondition(conditions, 'Reconciling')?.reason, 'ScalingDown');
+  assert.match(findCondition(conditions, 'Reconciling')?.message ?? '', /version 1 \(2 → 0 replicas\)/);
+  assert.equal(verdict(conditions), 'InProgress');
+});

@@ -112,6 +112,12 @@ export interface StatusObservation {
   available: boolean;
   rollout: RolloutState;
   /**
+   * What this pass is about to scale down (e.g. "version 1 (revision 3) to 0"), set while a Deployment's
+   * spec is still larger than the plan wants. A status written before the shrink must not claim the
+   * result of it: the ModelDeployment stays InProgress until a pass observes the smaller Deployment.
+   */
+  scalingDown?: string;
+  /**
    * A failure of this reconcile pass, e.g. an apply the API server refused. `terminal` when retrying cannot
    * help until something changes (the reconcile reports it and stops retrying); otherwise it is retried.
    */
@@ -171,6 +177,7 @@ export function summarize(o: StatusObservation): ConditionUpdate[] {
   else if (failed) verdict = { state: 'Failed', reason: rollout.reason, message: rollout.message };
   else if (o.error) verdict = { state: 'InProgress', reason: o.error.reason, message: `retrying: ${o.error.message}` };
   else if (rollout.phase !== 'Complete') verdict = { state: 'InProgress', reason: rollout.reason, message: rollout.message };
+  else if (o.scalingDown) verdict = { state: 'InProgress', reason: 'ScalingDown', message: `scaling down ${o.scalingDown}` };
   else if (!replicasReady || (!o.available && o.desiredReplicas > 0)) {
     verdict = { state: 'InProgress', reason: 'WaitingForReplicas', message: replicaText };
   } else verdict = { state: 'Current' };

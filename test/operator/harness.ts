@@ -54,6 +54,8 @@ export interface OperatorOptions {
   args?: string[];
   /** Names the log file. */
   name?: string;
+  /** Another kubeconfig than the admin one (e.g. through a proxy). */
+  kubeconfig?: string;
 }
 
 /** The operator as a host process (`node src/main.ts`): these suites test its behaviour, not its image (the chart suite and the demo run the image). */
@@ -80,7 +82,7 @@ export class OperatorProcess {
       process.execPath,
       [
         join(REPO_ROOT, 'src', 'main.ts'),
-        `--kubeconfig=${cluster.kubeconfigPath}`,
+        `--kubeconfig=${opts.kubeconfig ?? cluster.kubeconfigPath}`,
         `--metrics-bind-address=127.0.0.1:${metricsPort}`,
         `--health-probe-bind-address=127.0.0.1:${probePort}`,
         `--runtime-image=${FAKE_RUNTIME_IMAGE}`,

@@ -1,0 +1,68 @@
+// A TCP proxy on loopback that can cut a client off from a server the way a network partition does: once
+// cut, bytes in either direction are held back and new connections are accepted but go nowhere, so the
+// client's requests hang instead of failing fast. Tests put it between one operator replica and the API
+// server to show what that replica does when it can no longer reach the cluster.
+import { createServer, connect } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
+
+export class PartitionProxy {
+  private readonly server: Server;
+  private readonly pairs = new Set<[Socket, Socket]>();
+  private cutOff = false;
+
+  private constructor(server: Server) {
+    this.server = server;
+  }
+
+  /** Listens on 127.0.0.1 (any free port) and forwards to target host:port. */
+  static async start(targetHost: string, targetPort: number): Promise<PartitionProxy> {
+    const server = createServer();
+    const proxy = new PartitionProxy(server);
+    server.on('connection', (client) => proxy.accept(client, targetHost, targetPort));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return proxy;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /** From now on nothing passes: connections stay open, their bytes wait. */
+  cut(): void {
+    this.cutOff = true;
+    for (const [client, upstream] of this.pairs) {
+      client.pause();
+      upstream.pause();
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const [client, upstream] of this.pairs) {
+      client.destroy();
+      upstream.destroy();
+    }
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private accept(client: Socket, host: string, port: number): void {
+    client.on('error', () => undefined);
+    if (this.cutOff) {
+      // Accepted by the kernel, never answered: as a SYN that reached a half-dead path.
+      client.pause();
+      return;
+    }
+    const upstream = connect(port, host);
+    upstream.on('error', () => client.destroy());
+    const pair: [Socket, Socket] = [client, upstream];
+    this.pairs.add(pair);
+    const forget = () => {
+      this.pairs.delete(pair);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('close', forget);
+    upstream.on('close', forget);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  }
+}
