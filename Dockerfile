@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # The Modelship operator image, ghcr.io/modelship/operator:<version>. Build from the repository root:
 #
 #   docker build -t ghcr.io/modelship/operator:0.1.0 .

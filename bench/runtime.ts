@@ -2,8 +2,10 @@
  * `npm run bench:runtime`: the runtime against its yardsticks, in one run, with one load generator
  * (wrk; see bench/load/run-load.ts for why not autocannon) and the same models:
  *
- *   tiny model (linear regression, 10 features): our runtime, a raw node:http + onnxruntime-node server
- *   (the stack's limit) and Flask + scikit-learn under gunicorn -w 2 (the seed baseline);
+ *   tiny model (linear regression, 10 features): our runtime over REST with JSON tensors, REST with the
+ *   binary tensor extension and gRPC with raw contents (ghz; bench/load/run-ghz.ts), a raw node:http +
+ *   onnxruntime-node server (the stack's limit) and Flask + scikit-learn under gunicorn -w 2 (the seed
+ *   baseline);
  *   CNN-sized model (light_resnet50): our runtime vs batched session.run in-process;
  *   health: /v2/health/ready p99, probed 50 times a second, while the CNN saturates inference.
  *
@@ -21,11 +23,12 @@ import { parseArgs } from 'node:util';
 import { ensureVenv } from '../runtime/fixtures/python-venv.ts';
 import { FIXTURES } from '../runtime/fixtures/paths.ts';
 import { ensureWrk, runLoad } from './load/run-load.ts';
+import { ensureGhz, runGhz } from './load/run-ghz.ts';
 import type { LoadResult, LoadSpec } from './load/load-spec.ts';
 import { freePort, spawnServer } from './servers/spawn-server.ts';
 import type { RunningServer } from './servers/spawn-server.ts';
 
-const GOALS = { tinyVsSeed: 3.0, tinyVsRaw: 0.9, cnnVsBatchedInProcess: 0.9, healthP99Ms: 10 };
+const GOALS = { tinyVsSeed: 3.0, tinyVsRaw: 0.9, grpcVsRestBinary: 1.0, grpcVsRestJson: 1.0, cnnVsBatchedInProcess: 0.95, healthP99Ms: 10 };
 
 const { values: flags } = parseArgs({
   options: {
@@ -79,10 +82,16 @@ function healthProbe(base: string, seconds: number): LoadSpec {
   return { url: `${base}/v2/health/ready`, method: 'GET', headers: {}, connections: 1, durationSeconds: seconds, ratePerSecond: 50 };
 }
 
-/** One measured run against a running server; `probe`, when given, runs alongside it. */
-async function measure(name: string, server: RunningServer, load: LoadSpec, probe?: LoadSpec): Promise<{ measurement: Measurement; probe?: LoadResult }> {
+/** One measured run against a running server (wrk for a LoadSpec, or any other load run); `probe`, when given, runs alongside it. */
+async function measure(
+  name: string,
+  server: RunningServer,
+  load: LoadSpec | (() => Promise<LoadResult>),
+  probe?: LoadSpec,
+): Promise<{ measurement: Measurement; probe?: LoadResult }> {
   const cpuBefore = server.cpuSeconds();
-  const [result, probed] = await Promise.all([runLoad(load), probe === undefined ? undefined : runLoad(probe)]);
+  const run = typeof load === 'function' ? load() : runLoad(load);
+  const [result, probed] = await Promise.all([run, probe === undefined ? undefined : runLoad(probe)]);
   const cpuSeconds = server.cpuSeconds() - cpuBefore;
   const measurement: Measurement = {
     name,
@@ -104,11 +113,12 @@ function best<T>(items: T[], score: (item: T) => number): T {
   return items.reduce((winner, item) => (score(item) > score(winner) ? item : winner));
 }
 
-async function startRuntime(model: string, name: string): Promise<{ server: RunningServer; base: string }> {
+async function startRuntime(model: string, name: string): Promise<{ server: RunningServer; base: string; grpc: string }> {
   const port = await freePort();
+  const grpcPort = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const args = ['runtime/main.ts', 'serve', model, '--name', name, '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn'];
-  return { server: await spawnServer(node, args, `${base}/v2/health/ready`), base };
+  const args = ['runtime/main.ts', 'serve', model, '--name', name, '--host', '127.0.0.1', '--port', String(port), '--grpc-port', String(grpcPort), '--log-level', 'warn'];
+  return { server: await spawnServer(node, args, `${base}/v2/health/ready`), base, grpc: `127.0.0.1:${grpcPort}` };
 }
 
 function inProcessCnn(): InProcessResult {
@@ -127,22 +137,55 @@ function cnnBinaryBody(): { path: string; headerLength: number } {
   return { path: bodyFile('cnn.bin', Buffer.concat([header, Buffer.from(pixels.buffer)])), headerLength: header.byteLength };
 }
 
-async function benchTiny(gunicorn: string) {
-  const tinyBody = bodyFile('tiny.json', JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 10], data: FEATURES }] }));
+/** The tiny request three ways: JSON tensors, the binary tensor extension, and gRPC raw contents (for ghz). */
+function tinyBodies(): { json: string; binary: { path: string; headerLength: number }; grpc: string } {
+  const json = bodyFile('tiny.json', JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 10], data: FEATURES }] }));
+  const features = Buffer.from(new Float32Array(FEATURES).buffer);
+  const header = Buffer.from(
+    JSON.stringify({
+      inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 10], parameters: { binary_data_size: features.byteLength } }],
+      parameters: { binary_data_output: true },
+    }),
+  );
+  const binary = { path: bodyFile('tiny.bin', Buffer.concat([header, features])), headerLength: header.byteLength };
+  const grpc = bodyFile(
+    'tiny-grpc.json',
+    JSON.stringify({ model_name: 'tiny', inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 10] }], raw_input_contents: [features.toString('base64')] }),
+  );
+  return { json, binary, grpc };
+}
+
+async function benchTiny(gunicorn: string, ghz: string) {
+  const bodies = tinyBodies();
+  const tinyBody = bodies.json;
   const ours = await startRuntime(FIXTURES.linearRegression, 'tiny');
   const rawPort = await freePort();
   const raw = await spawnServer(node, ['bench/servers/raw-node-server.ts', FIXTURES.linearRegression, 'tiny', String(rawPort)], `http://127.0.0.1:${rawPort}/ready`);
   const oursLoad = post(`${ours.base}/v2/models/tiny/infer`, tinyBody);
   const rawLoad = post(`http://127.0.0.1:${rawPort}/v2/models/tiny/infer`, tinyBody);
+  const binaryLoad = post(`${ours.base}/v2/models/tiny/infer`, bodies.binary.path, {
+    'content-type': 'application/octet-stream',
+    'inference-header-content-length': String(bodies.binary.headerLength),
+  });
+  // ghz keeps `connections` calls in flight over 4 HTTP/2 connections, as gRPC clients share channels.
+  const grpcLoad = () => runGhz(ghz, { target: ours.grpc, dataFile: bodies.grpc, concurrency: connections, connections: 4, durationSeconds });
   const oursRounds: { measurement: Measurement; probe?: LoadResult }[] = [];
   const rawRounds: Measurement[] = [];
+  const binaryRounds: Measurement[] = [];
+  const grpcRounds: Measurement[] = [];
   try {
     await warmUp(oursLoad);
     await warmUp(rawLoad);
+    await runGhz(ghz, { target: ours.grpc, dataFile: bodies.grpc, concurrency: connections, connections: 4, durationSeconds: 3 });
     for (let round = 1; round <= rounds; round++) {
       oursRounds.push(await measure('modelship runtime', ours.server, oursLoad, healthProbe(ours.base, durationSeconds)));
+      binaryRounds.push((await measure('modelship runtime, REST binary tensors', ours.server, binaryLoad)).measurement);
+      grpcRounds.push((await measure('modelship runtime, gRPC raw contents', ours.server, grpcLoad)).measurement);
       rawRounds.push((await measure('raw node:http + onnxruntime-node', raw, rawLoad)).measurement);
-      log(`  round ${round}: ours ${oursRounds.at(-1)!.measurement.requestsPerSecond} req/s, raw ${rawRounds.at(-1)!.requestsPerSecond} req/s`);
+      log(
+        `  round ${round}: ours ${oursRounds.at(-1)!.measurement.requestsPerSecond} req/s (binary ${binaryRounds.at(-1)!.requestsPerSecond}, ` +
+          `gRPC ${grpcRounds.at(-1)!.requestsPerSecond}), raw ${rawRounds.at(-1)!.requestsPerSecond} req/s`,
+      );
     }
   } finally {
     await ours.server.stop();
@@ -166,7 +209,15 @@ async function benchTiny(gunicorn: string) {
     await flask.stop();
   }
   const bestOurs = best(oursRounds, (round) => round.measurement.requestsPerSecond);
-  return { ours: bestOurs.measurement, healthUnderTinyLoad: bestOurs.probe!, raw: best(rawRounds, (round) => round.requestsPerSecond), seed };
+  const fastest = (items: Measurement[]): Measurement => best(items, (round) => round.requestsPerSecond);
+  return {
+    ours: bestOurs.measurement,
+    binary: fastest(binaryRounds),
+    grpc: fastest(grpcRounds),
+    healthUnderTinyLoad: bestOurs.probe!,
+    raw: fastest(rawRounds),
+    seed,
+  };
 }
 
 async function benchCnn() {
@@ -202,12 +253,13 @@ async function main(): Promise<void> {
   log('preparing fixtures, wrk and the Python baseline');
   execFileSync(node, ['runtime/fixtures/setup.ts'], { cwd: repo, stdio: 'inherit' });
   ensureWrk(log);
+  const ghz = ensureGhz(log);
   const python = ensureVenv(join(repo, 'bench/.venv'), join(repo, 'bench/requirements.txt'), log);
   process.chdir(repo);
   const loadBefore = loadavg()[0]!;
 
   log(`tiny model: ${rounds} alternating rounds of ${durationSeconds} s, ${connections} connections`);
-  const tiny = await benchTiny(join(python, '..', 'gunicorn'));
+  const tiny = await benchTiny(join(python, '..', 'gunicorn'), ghz);
   log(`CNN-sized model: ${rounds} alternating rounds (in-process batches, then our runtime for ${cnnSeconds} s, ${CNN_CONNECTIONS} connections)`);
   const cnn = await benchCnn();
   const loadAfter = loadavg()[0]!;
@@ -215,6 +267,8 @@ async function main(): Promise<void> {
   const ratios = {
     tinyVsSeed: tiny.ours.requestsPerSecond / tiny.seed.requestsPerSecond,
     tinyVsRaw: tiny.ours.requestsPerSecond / tiny.raw.requestsPerSecond,
+    grpcVsRestBinary: tiny.grpc.requestsPerSecond / tiny.binary.requestsPerSecond,
+    grpcVsRestJson: tiny.grpc.requestsPerSecond / tiny.ours.requestsPerSecond,
     cnnVsBatchedInProcess: cnn.ours.requestsPerSecond / cnn.inProcess.imagesPerSecond,
   };
   const healthP99Ms = cnn.health.latencyMs.p99;
@@ -222,7 +276,7 @@ async function main(): Promise<void> {
   const pad = (text: string, width: number): string => text.padEnd(width);
   console.log('');
   console.log(pad('server', 44) + pad('req/s', 10) + pad('p50 ms', 10) + pad('p99 ms', 10) + pad('RSS MiB', 9) + pad('CPU us/req', 12) + 'failures');
-  for (const row of [tiny.ours, tiny.raw, tiny.seed, cnn.ours]) {
+  for (const row of [tiny.ours, tiny.binary, tiny.grpc, tiny.raw, tiny.seed, cnn.ours]) {
     console.log(
       pad(row.name, 44) +
         pad(String(row.requestsPerSecond), 10) +
@@ -242,6 +296,8 @@ async function main(): Promise<void> {
     `${value.toFixed(2)} (goal ${atLeast ? '>=' : '<'} ${goal}: ${(atLeast ? value >= goal : value < goal) ? 'met' : 'MISSED'})`;
   console.log(`tiny vs seed:               ${verdict(ratios.tinyVsSeed, GOALS.tinyVsSeed, true)}`);
   console.log(`tiny vs raw:                ${verdict(ratios.tinyVsRaw, GOALS.tinyVsRaw, true)}`);
+  console.log(`gRPC raw vs REST binary:    ${verdict(ratios.grpcVsRestBinary, GOALS.grpcVsRestBinary, true)}`);
+  console.log(`gRPC raw vs REST JSON:      ${verdict(ratios.grpcVsRestJson, GOALS.grpcVsRestJson, true)}`);
   console.log(`CNN vs batched in-process:  ${verdict(ratios.cnnVsBatchedInProcess, GOALS.cnnVsBatchedInProcess, true)}`);
   console.log(`health p99 ms:              ${verdict(healthP99Ms, GOALS.healthP99Ms, false)}`);
 
@@ -249,7 +305,7 @@ async function main(): Promise<void> {
     durationSeconds,
     connections,
     rounds,
-    tiny: { ours: tiny.ours, raw: tiny.raw, seed: tiny.seed },
+    tiny: { ours: tiny.ours, restBinary: tiny.binary, grpcRaw: tiny.grpc, raw: tiny.raw, seed: tiny.seed },
     cnn: { ours: cnn.ours, batchedInProcessImagesPerSecond: cnn.inProcess.imagesPerSecond, byBatch: cnn.inProcess.byBatch },
     healthP99Ms,
     healthP99MsUnderTinyLoad: tiny.healthUnderTinyLoad.latencyMs.p99,
@@ -259,6 +315,8 @@ async function main(): Promise<void> {
     met: {
       tinyVsSeed: ratios.tinyVsSeed >= GOALS.tinyVsSeed,
       tinyVsRaw: ratios.tinyVsRaw >= GOALS.tinyVsRaw,
+      grpcVsRestBinary: ratios.grpcVsRestBinary >= GOALS.grpcVsRestBinary,
+      grpcVsRestJson: ratios.grpcVsRestJson >= GOALS.grpcVsRestJson,
       cnnVsBatchedInProcess: ratios.cnnVsBatchedInProcess >= GOALS.cnnVsBatchedInProcess,
       healthP99Ms: healthP99Ms < GOALS.healthP99Ms,
     },

@@ -3,13 +3,14 @@
 //   node build/bundle.ts <operator|runtime|testapp> <out dir>
 //
 // The out dir gets main.mjs (plus the runtime's worker entry), a minimal package.json the version lookups
-// read, and, for the runtime only, the one native package esbuild cannot bundle (onnxruntime-node) with
-// its libraries for this machine's platform alone. The Dockerfiles run this in their build stage, so the
+// read, and, for the runtime only, the packages esbuild cannot bundle (onnxruntime-node, the gRPC ones)
+// with their dependencies, onnxruntime's libraries for this machine's platform alone. The Dockerfiles run this in their build stage, so the
 // image carries only the code its program imports.
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { build } from 'esbuild';
-import { IMAGE_PROGRAMS, isImageProgram, nativeLibraryDir } from './programs.ts';
+import { dependencyClosure } from './dependency-closure.ts';
+import { IMAGE_PROGRAMS, INSTALL_ONLY_DEPENDENCIES, isImageProgram, shipsFile } from './programs.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -29,8 +30,9 @@ async function bundle(name: string, outDir: string): Promise<void> {
     platform: 'node',
     format: 'esm',
     // Dynamic imports stay lazy: `serve` never loads the AWS SDK that only `fetch` uses (runtime/cli).
+    // Chunks sit beside the entries: the worker pool, wherever it lands, finds ./session-worker.mjs.
     splitting: true,
-    chunkNames: 'chunks/[name]-[hash]',
+    chunkNames: '[name]-[hash]',
     target: 'node24',
     external: program.external,
     banner: { js: REQUIRE_SHIM },
@@ -40,18 +42,23 @@ async function bundle(name: string, outDir: string): Promise<void> {
   const manifest = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string; license: string };
   const { name: pkgName, version, license } = manifest;
   await writeFile(join(outDir, 'package.json'), `${JSON.stringify({ name: pkgName, version, license, type: 'module' }, null, 2)}\n`);
-  for (const dependency of program.external) await copyExternal(dependency, outDir);
+  await copyExternals(program.external, outDir);
+  for (const [out, source] of Object.entries(program.assets)) await cp(join(ROOT, source), join(outDir, out));
 }
 
-/** Copies an external dependency, keeping only what loads at run time on this platform. */
-async function copyExternal(dependency: string, outDir: string): Promise<void> {
-  const from = join(ROOT, 'node_modules', dependency);
-  const to = join(outDir, 'node_modules', dependency);
-  await mkdir(to, { recursive: true });
-  await cp(join(from, 'package.json'), join(to, 'package.json'));
-  await cp(join(from, 'dist'), join(to, 'dist'), { recursive: true, filter: (path) => !path.endsWith('.map') && !path.endsWith('.d.ts') });
-  const native = nativeLibraryDir(dependency, process.platform, process.arch);
-  if (native !== undefined) await cp(join(from, native), join(to, native), { recursive: true });
+/** Copies the external packages and what they depend on, keeping only what loads on this platform. */
+async function copyExternals(external: readonly string[], outDir: string): Promise<void> {
+  for (const dir of dependencyClosure(ROOT, [...external], INSTALL_ONLY_DEPENDENCIES)) {
+    const from = join(ROOT, dir);
+    await cp(from, join(outDir, dir), {
+      recursive: true,
+      // Nested node_modules are copied as packages of their own, only when something depends on them.
+      filter: (path) => {
+        const inPackage = relative(from, path);
+        return !inPackage.split(sep).includes('node_modules') && shipsFile(inPackage, process.platform, process.arch);
+      },
+    });
+  }
 }
 
 const [name, outDir] = process.argv.slice(2);

@@ -1,21 +1,27 @@
 // What each image's program is made of: the entry points esbuild bundles (out name → source) and the
-// packages it leaves external because they load native code by a computed path.
+// packages it leaves external, copied with their dependencies into the image's node_modules: onnxruntime
+// loads a native library by a computed path, and the gRPC packages load .proto files relative to
+// __dirname, which neither survives bundling.
 
 export interface ImageProgram {
   /** Bundle name (becomes <name>.mjs beside main.mjs) → entry source, relative to the repository root. */
   entries: Record<string, string>;
   external: string[];
+  /** Files the program reads beside its bundle at run time: name in the out dir → source. */
+  assets: Record<string, string>;
 }
 
 export const IMAGE_PROGRAMS = {
-  operator: { entries: { main: 'src/main.ts' }, external: [] },
+  operator: { entries: { main: 'src/main.ts' }, external: [], assets: {} },
   // The worker pool loads ./session-worker beside the module that defines it, so the worker is bundled as
   // its own entry next to main.mjs (runtime/inference/worker-pool.ts).
   runtime: {
     entries: { main: 'runtime/main.ts', 'session-worker': 'runtime/inference/session-worker.ts' },
-    external: ['onnxruntime-node', 'onnxruntime-common'],
+    external: ['onnxruntime-node', 'onnxruntime-common', '@grpc/grpc-js', '@grpc/proto-loader', 'grpc-health-check'],
+    // runtime/grpc/proto.ts loads it from beside its own module, which is a chunk beside main.mjs.
+    assets: { 'grpc_predict_v2.proto': 'runtime/grpc/grpc_predict_v2.proto' },
   },
-  testapp: { entries: { main: 'proving-ground/testapp.ts' }, external: [] },
+  testapp: { entries: { main: 'proving-ground/testapp.ts' }, external: [], assets: {} },
 } as const satisfies Record<string, ImageProgram>;
 
 export type ImageProgramName = keyof typeof IMAGE_PROGRAMS;
@@ -24,12 +30,14 @@ export function isImageProgram(name: string): name is ImageProgramName {
   return Object.hasOwn(IMAGE_PROGRAMS, name);
 }
 
-/**
- * The directory, inside an external package, of its native libraries for one platform; undefined for a
- * package without any. onnxruntime-node ships every platform's libraries (about 290 MB); an image needs
- * its own platform's only (about 45 MB for linux/x64).
- */
-export function nativeLibraryDir(dependency: string, platform: string, arch: string): string | undefined {
-  if (dependency === 'onnxruntime-node') return `bin/napi-v6/${platform}/${arch}`;
-  return undefined;
+/** Dependencies only an install script uses (onnxruntime-node's downloader): never copied into an image. */
+export const INSTALL_ONLY_DEPENDENCIES = ['adm-zip', 'global-agent'];
+
+/** Whether a file of an external package goes into the image: no sources, maps or other platforms' libraries. */
+export function shipsFile(packageRelativePath: string, platform: string, arch: string): boolean {
+  const path = packageRelativePath.split('\\').join('/');
+  if (/\.(map|md|markdown)$/i.test(path) || /\.[cm]?ts$/.test(path)) return false;
+  const native = path.match(/^bin\/napi-v\d+\/([^/]+)(?:\/([^/]+))?/);
+  if (native) return native[1] === platform && (native[2] === undefined || native[2] === arch);
+  return true;
 }

@@ -1,12 +1,14 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BatchObserver } from './inference/batcher.ts';
+import { InferenceStatistics } from './model/inference-statistics.ts';
 
 /**
  * The runtime's Prometheus metrics. Names and labels are a contract with the operator's analysis
  * (docs/adr/0001-contracts-between-parts.md); runtime/README.md documents them.
  */
 
-export type Protocol = 'v1' | 'v2';
+/** `grpc` is the Open Inference Protocol over gRPC; its requests are counted with the HTTP status REST would answer. */
+export type Protocol = 'v1' | 'v2' | 'grpc';
 
 export interface LiveCounts {
   inflightRequests(): number;
@@ -25,6 +27,8 @@ interface Incrementer {
 
 export class RuntimeMetrics implements BatchObserver {
   readonly registry = new Registry();
+  /** The same events summed the way Triton's statistics extension reports them. */
+  readonly statistics = new InferenceStatistics();
   readonly #labels: { model: string; version: string };
   readonly #requests: Counter<'model' | 'version' | 'protocol' | 'code'>;
   readonly #requestCounters = new Map<string, Incrementer>();
@@ -57,6 +61,7 @@ export class RuntimeMetrics implements BatchObserver {
     this.#requestDurations = {
       v1: requestDuration.labels({ ...labels, protocol: 'v1' }),
       v2: requestDuration.labels({ ...labels, protocol: 'v2' }),
+      grpc: requestDuration.labels({ ...labels, protocol: 'grpc' }),
     };
     this.#queueDuration = new Histogram({
       name: 'modelship_queue_duration_seconds',
@@ -130,15 +135,18 @@ export class RuntimeMetrics implements BatchObserver {
     }
     counter.inc();
     this.#requestDurations[protocol].observe(seconds);
+    this.statistics.requestFinished(code === 200, seconds);
   }
 
   queued(seconds: number): void {
     this.#queueDuration.observe(seconds);
+    this.statistics.queued(seconds);
   }
 
   batchFinished(rows: number, inferenceSeconds: number): void {
     this.#batchSize.observe(rows);
     this.#inferenceDuration.observe(inferenceSeconds);
+    this.statistics.batchFinished(rows, inferenceSeconds);
   }
 
   modelLoaded(seconds: number): void {

@@ -3,8 +3,6 @@ import { test } from 'node:test';
 import { baseCacheKey, baseDockerfile, baseReference } from './base-recipe.ts';
 import type { BaseRecipe } from './base-recipe.ts';
 import { copySources } from './build-inputs.ts';
-import { IMAGES, imageReference, selectImages } from './image-set.ts';
-import { nativeLibraryDir } from '../../build/programs.ts';
 
 const recipe: BaseRecipe = { suite: 'bookworm', mirror: 'http://deb.debian.org/debian', nodeSha256: 'a'.repeat(64), nodeVersion: '24.21.0', npmVersion: '11.21.2' };
 
@@ -23,20 +21,4 @@ test('the base Dockerfile imports the prepared root filesystem and puts node on 
   assert.deepEqual(copySources(dockerfile), ['rootfs.tar']);
   assert.match(dockerfile, /^FROM scratch$/m);
   assert.match(dockerfile, /^ENV PATH=.*\/usr\/local\/bin/m);
-});
-
-test('product images are tagged with the package version, the test workload with its fixed tag', () => {
-  const byName = (name: string) => IMAGES.find((image) => image.name === name)!;
-  assert.equal(imageReference(byName('operator'), '1.2.3'), 'ghcr.io/modelship/operator:1.2.3');
-  assert.equal(imageReference(byName('runtime'), '1.2.3'), 'ghcr.io/modelship/runtime:1.2.3');
-  assert.equal(imageReference(byName('testapp'), '1.2.3'), 'ghcr.io/modelship/testapp:dev');
-  assert.deepEqual(selectImages(['runtime']).map((image) => image.name), ['runtime']);
-  assert.equal(selectImages([]).length, IMAGES.length);
-  assert.throws(() => selectImages(['runtimee']), /unknown image runtimee; known: operator, runtime, testapp/);
-});
-
-test('onnxruntime-node ships only the image platform\'s native libraries', () => {
-  assert.equal(nativeLibraryDir('onnxruntime-node', 'linux', 'x64'), 'bin/napi-v6/linux/x64');
-  assert.equal(nativeLibraryDir('onnxruntime-node', 'linux', 'arm64'), 'bin/napi-v6/linux/arm64');
-  assert.equal(nativeLibraryDir('onnxruntime-common', 'linux', 'x64'), undefined);
 });

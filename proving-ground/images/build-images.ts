@@ -1,4 +1,4 @@
-// `npm run images [operator|runtime|testapp …]`: builds the project's images from their Dockerfiles with
+// `npm run images [-- [--prune] operator|runtime|testapp …]`: builds the project's images from their Dockerfiles with
 // whichever engine this machine has, then exports them into the proving ground's image store, which the
 // local kubelet runs containers from (store.ts). docs/adr/0004-images.md says why it works this way.
 //
@@ -13,11 +13,12 @@ import { prepareBase } from './base-image.ts';
 import { INPUTS_LABEL, contextFiles, copySources, inputsHash } from './build-inputs.ts';
 import { runCommand } from './command.ts';
 import { NoEngineError, detectEngine } from './detect-engine.ts';
-import { buildCommand, engineEnv, inspectImageCommand, parseInspect } from './engine.ts';
+import { buildCommand, engineEnv, inspectImageCommand, parseInspect, removeImageCommand } from './engine.ts';
 import type { Engine, InspectedImage } from './engine.ts';
 import { exportToStore } from './export-image.ts';
 import { formatMegabytes, imageReference, selectImages } from './image-set.ts';
 import type { ImageDefinition } from './image-set.ts';
+import { pruneStore } from './prune-store.ts';
 import { ImageStore } from './store.ts';
 import { treeSize } from './tree-size.ts';
 
@@ -91,6 +92,8 @@ async function buildOne(engine: Engine, store: ImageStore, image: ImageDefinitio
     const secrets: Record<string, string> = existsSync(SYSTEM_CA) ? { ca: SYSTEM_CA } : {};
     const request = { dockerfile: join(ROOT, image.dockerfile), context: ROOT, tags: [reference], buildArgs, labels: { [INPUTS_LABEL]: key }, secrets };
     await runCommand(buildCommand(engine, request), { env: engineEnv(engine), echo: true });
+    // The image this build replaced is untagged now; with vfs it holds a full copy of its files.
+    if (current) await runCommand(removeImageCommand(engine, current.id), { env: engineEnv(engine) }).catch(() => undefined);
   }
   const inspected = built ? await inspect(engine, reference) : current;
   if (!inspected) throw new Error(`${engine.name} built ${reference} but cannot inspect it`);
@@ -113,7 +116,8 @@ function report(outcomes: Outcome[], base: Base): void {
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const images = selectImages(process.argv.slice(2));
+  const args = process.argv.slice(2);
+  const images = selectImages(args.filter((arg) => arg !== '--prune'));
   const engine = await detectEngine();
   const cacheDir = process.env.MODELSHIP_CACHE_DIR || join(homedir(), '.cache', 'modelship');
   const store = new ImageStore();
@@ -123,6 +127,7 @@ async function main(): Promise<void> {
   const outcomes: Outcome[] = [];
   for (const image of images) outcomes.push(await buildOne(engine, store, image, base, version));
   report(outcomes, base);
+  if (args.includes('--prune')) log(`pruned ${(await pruneStore(store.root)).length} image(s) no reference names from the store`);
   log(`done in ${seconds(started)}`);
 }
 

@@ -9,6 +9,9 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
+import { credentials, loadPackageDefinition } from '@grpc/grpc-js';
+import type { ServiceClientConstructor } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
 import { runCommand } from './command.ts';
 import { IMAGES, imageReference } from './image-set.ts';
 import { ImageStore } from './store.ts';
@@ -93,7 +96,8 @@ test('the runtime image serves a model read-only as its own user', async (t) => 
   await runCommand(['cp', join(ROOT, 'runtime', 'fixtures', 'linear_regression.onnx'), join(models, 'model.onnx')]);
   await runCommand(['chmod', '-R', 'a+rX', models]);
   const port = await freePort();
-  const serve = ['serve', '--model', '/mnt/model.onnx', '--name', 'linear', '--host', '127.0.0.1', '--port', String(port)];
+  const grpcPort = await freePort();
+  const serve = ['serve', '--model', '/mnt/model.onnx', '--name', 'linear', '--host', '127.0.0.1', '--port', String(port), '--grpc-port', String(grpcPort)];
   const [program, ...args] = containerArgv(runtime, models, serve);
   const child = spawn(program!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -119,4 +123,19 @@ test('the runtime image serves a model read-only as its own user', async (t) => 
   const body = (await answer.json()) as { outputs: Array<{ shape: number[]; data: number[] }> };
   assert.deepEqual(body.outputs[0]?.shape, [1, 1]);
   assert.equal(body.outputs[0]?.data.length, 1);
+  // The gRPC packages stay outside the bundle (they load .proto files from disk): the listener must work.
+  assert.equal(await grpcHealth(`127.0.0.1:${grpcPort}`), 'SERVING', output);
 });
+
+async function grpcHealth(address: string): Promise<string> {
+  const definition = loadSync(join(ROOT, 'node_modules', 'grpc-health-check', 'proto', 'health', 'v1', 'health.proto'), { keepCase: true, enums: String });
+  const health = (loadPackageDefinition(definition) as unknown as { grpc: { health: { v1: { Health: ServiceClientConstructor } } } }).grpc.health.v1.Health;
+  const client = new health(address, credentials.createInsecure());
+  try {
+    return await new Promise<string>((resolveStatus, reject) => {
+      client.Check({ service: '' }, (error: Error | null, answer: { status: string }) => (error ? reject(error) : resolveStatus(answer.status)));
+    });
+  } finally {
+    client.close();
+  }
+}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { enginesToTry } from './detect-engine.ts';
-import { buildCommand, createContainerCommand, engineEnv, inspectImageCommand, parseInspect, probeCommand, removeContainerCommands, rootfsCommand } from './engine.ts';
+import { buildCommand, createContainerCommand, engineEnv, inspectImageCommand, parseInspect, probeCommand, removeContainerCommands, removeImageCommand, rootfsCommand } from './engine.ts';
 import type { BuildRequest } from './engine.ts';
 
 const request: BuildRequest = {
@@ -51,6 +51,12 @@ test('buildah mounts a working container; docker and podman export one as a tar'
   assert.deepEqual(createContainerCommand({ name: 'docker' }, 'x:1'), ['docker', 'create', 'x:1']);
   assert.deepEqual(rootfsCommand({ name: 'podman' }, 'c'), { argv: ['podman', 'export', 'c'], gives: 'tar' });
   assert.deepEqual(removeContainerCommands({ name: 'docker' }, 'c'), [['docker', 'rm', 'c']]);
+});
+
+test('the image a rebuild replaced is removed by id', () => {
+  assert.deepEqual(removeImageCommand({ name: 'buildah' }, 'abc'), ['buildah', '--storage-driver', 'vfs', 'rmi', 'abc']);
+  assert.deepEqual(removeImageCommand({ name: 'podman' }, 'abc'), ['podman', 'rmi', 'abc']);
+  assert.deepEqual(removeImageCommand({ name: 'docker' }, 'abc'), ['docker', 'image', 'rm', 'abc']);
 });
 
 test('inspect output gives the image id without its prefix and only the config the kubelet reads', () => {

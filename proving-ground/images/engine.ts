@@ -105,6 +105,12 @@ export function removeContainerCommands(engine: Engine, container: string): stri
   return [[...engineCommand(engine), 'rm', container]];
 }
 
+/** Removes one image by id; used for the image a rebuild replaced, which nothing else names any more. */
+export function removeImageCommand(engine: Engine, id: string): string[] {
+  if (engine.name === 'docker') return ['docker', 'image', 'rm', id];
+  return [...engineCommand(engine), 'rmi', id];
+}
+
 const CONFIG_KEYS = ['Entrypoint', 'Cmd', 'Env', 'WorkingDir', 'User', 'Labels', 'ExposedPorts'] as const;
 
 function pickConfig(config: ImageConfig): ImageConfig {

@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # The proving ground's test workload, ghcr.io/modelship/testapp:dev (proving-ground/testapp.ts). Not part of
 # the product; built by `npm run images` from the repository root, in the same style as the product images.
 

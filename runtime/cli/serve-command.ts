@@ -16,6 +16,7 @@ interface ServeFlags {
   sha256?: string;
   host: string;
   port: number;
+  grpcPort: number | 'off';
   threads?: number;
   intraOpThreads?: number;
   inferenceNiceness: number;
@@ -40,6 +41,11 @@ export function serveCommand(): Command {
     .addOption(envOption('--sha256 <hex>', 'refuse to serve a model file whose sha256 differs'))
     .addOption(envOption('--host <address>', 'address to listen on').default('0.0.0.0'))
     .addOption(envOption('--port <port>', 'port for the API, probes and metrics').default(8080).argParser(integerAtLeast(0)))
+    .addOption(
+      envOption('--grpc-port <port>', "port for the Open Inference Protocol over gRPC and grpc.health.v1, or 'off'")
+        .default(8081)
+        .argParser(portOrOff),
+    )
     .addOption(envOption('--threads <n>', 'inference worker threads, each with its own session (default: one per CPU, at most 4)').argParser(integerAtLeast(1)))
     .addOption(
       envOption('--intra-op-threads <n>', "onnxruntime threads per worker (default: the CPUs divided among workers)").argParser(
@@ -110,12 +116,17 @@ function settingsFrom(modelPath: string | undefined, flags: ServeFlags): Runtime
     },
     host: flags.host,
     port: flags.port,
+    grpcPort: flags.grpcPort === 'off' ? undefined : flags.grpcPort,
     maxBodyBytes: flags.maxBodyBytes,
     authToken: flags.authTokenFile === undefined ? undefined : readToken(flags.authTokenFile),
     injectErrorRate: flags.injectErrorRate,
     drainTimeoutMs: flags.drainTimeoutSeconds * 1000,
     logLevel: flags.logLevel,
   };
+}
+
+function portOrOff(text: string): number | 'off' {
+  return text === 'off' ? 'off' : integerAtLeast(0)(text);
 }
 
 function readToken(path: string): string {

@@ -63,6 +63,11 @@ export class ServedModel {
     return this.#signature;
   }
 
+  /** What the model was started with, for descriptions of it (Triton's model configuration). */
+  get settings(): Readonly<ServedModelOptions> {
+    return this.#options;
+  }
+
   get batchable(): boolean {
     return this.#batchable;
   }

@@ -5,6 +5,7 @@ import type { RuntimeContext } from './context.ts';
 import { answerV1Predict, answerV2Infer } from './inference-endpoint.ts';
 import { matchInferenceRoute } from './inference-routes.ts';
 import { answerV1ModelStatus, answerV2ModelMetadata, answerV2ModelReady } from './model-endpoints.ts';
+import { answerModelConfig, answerModelStatistics } from './triton-endpoints.ts';
 import { answerLive, answerMetrics, answerReady, answerServerMetadata } from './health-endpoints.ts';
 import { OPENAPI_DOCUMENT } from './openapi.ts';
 import { errorAnswer, sendError, sendJson } from './respond.ts';
@@ -33,6 +34,8 @@ export function createApp(context: RuntimeContext): express.Express {
   app.get('/v2/health/live', (_req, res) => answerLive(res));
   app.get('/v2/health/ready', (_req, res) => answerReady(context, res));
 
+  // Triton's statistics for every model; before `/v2/models/:model`, which would claim it.
+  app.get('/v2/models/stats', (req, res) => answerModelStatistics(context, req, res, undefined, undefined));
   app.get('/v2/models/:model', (req, res) => answerV2ModelMetadata(context, req, res, param(req, 'model'), undefined));
   app.get('/v2/models/:model/versions/:version', (req, res) =>
     answerV2ModelMetadata(context, req, res, param(req, 'model'), param(req, 'version')),
@@ -40,6 +43,16 @@ export function createApp(context: RuntimeContext): express.Express {
   app.get('/v2/models/:model/ready', (req, res) => answerV2ModelReady(context, res, param(req, 'model'), undefined));
   app.get('/v2/models/:model/versions/:version/ready', (req, res) =>
     answerV2ModelReady(context, res, param(req, 'model'), param(req, 'version')),
+  );
+
+  // Triton's extensions (triton-endpoints.ts).
+  app.get('/v2/models/:model/config', (req, res) => answerModelConfig(context, req, res, param(req, 'model'), undefined));
+  app.get('/v2/models/:model/versions/:version/config', (req, res) =>
+    answerModelConfig(context, req, res, param(req, 'model'), param(req, 'version')),
+  );
+  app.get('/v2/models/:model/stats', (req, res) => answerModelStatistics(context, req, res, param(req, 'model'), undefined));
+  app.get('/v2/models/:model/versions/:version/stats', (req, res) =>
+    answerModelStatistics(context, req, res, param(req, 'model'), param(req, 'version')),
   );
 
   app.get('/v1/models/:model', (req, res) => answerV1ModelStatus(context, req, res, param(req, 'model')));

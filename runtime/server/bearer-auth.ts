@@ -14,7 +14,11 @@ export class BearerAuth {
   }
 
   check(req: IncomingMessage): void {
-    const header = req.headers.authorization;
+    this.checkHeader(req.headers.authorization);
+  }
+
+  /** The same check for an `authorization` value from elsewhere (gRPC metadata). */
+  checkHeader(header: string | undefined): void {
     const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (match === null || !timingSafeEqual(digest(match[1]!), this.#expectedDigest)) {
       throw new ProtocolError(401, 'missing or invalid bearer token');

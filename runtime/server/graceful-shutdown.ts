@@ -1,10 +1,12 @@
 import type { Server } from 'node:http';
 import type { Logger } from '../log.ts';
+import type { GrpcListener } from '../grpc/grpc-server.ts';
 import type { ServedModel } from '../model/served-model.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface ShutdownParts {
   server: Server;
+  grpc: GrpcListener | undefined;
   model: ServedModel;
   inflight: { count: number };
   log: Logger;
@@ -33,14 +35,16 @@ export function installGracefulShutdown(parts: ShutdownParts): void {
   process.on('SIGINT', stop);
 }
 
-async function shutDown({ server, model, inflight, log, drainTimeoutMs }: ShutdownParts, signal: NodeJS.Signals): Promise<number> {
+async function shutDown({ server, grpc, model, inflight, log, drainTimeoutMs }: ShutdownParts, signal: NodeJS.Signals): Promise<number> {
   log.info({ signal, inflight: inflight.count, queued: model.queueDepth }, 'shutting down: draining in-flight requests');
   model.beginStopping();
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  grpc?.stopAccepting();
   const deadline = Date.now() + drainTimeoutMs;
   while (inflight.count > 0 && Date.now() < deadline) await sleep(10);
   const drained = await model.drain(Math.max(0, deadline - Date.now()));
   if (inflight.count > 0 || !drained) log.warn({ inflight: inflight.count }, 'drain timeout passed; dropping what is left');
+  await grpc?.close(Math.max(0, deadline - Date.now()));
   server.closeAllConnections();
   await closed;
   await model.close();

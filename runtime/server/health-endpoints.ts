@@ -10,10 +10,12 @@ import { sendJson } from './respond.ts';
 
 const LIVE = JSON.stringify({ live: true });
 const READY = JSON.stringify({ ready: true });
+/** The protocol extensions this runtime answers, the names Triton gives them; the gRPC service reports the same. */
+export const SERVER_EXTENSIONS = ['binary_tensor_data', 'model_configuration', 'statistics'];
 const SERVER_METADATA = JSON.stringify({
   name: RUNTIME_NAME,
   version: RUNTIME_VERSION,
-  extensions: ['binary_tensor_data'],
+  extensions: SERVER_EXTENSIONS,
 });
 
 export function answerLive(res: ServerResponse): void {

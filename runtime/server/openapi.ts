@@ -52,6 +52,22 @@ const metadataOperation = {
   },
 };
 
+const configOperation = {
+  summary: "Triton's model configuration extension: the model as a Triton config (max_batch_size, input/output dims, instance_group, dynamic_batching)",
+  security: [{}, { bearer: [] }],
+  responses: {
+    '200': { description: 'Model configuration' },
+    '404': errorResponse('Unknown model or version'),
+    '503': errorResponse('Model not loaded'),
+  },
+};
+
+const statisticsOperation = {
+  summary: "Triton's statistics extension: model_stats with inference/execution counts and success, fail, queue and compute_infer durations (ns)",
+  security: [{}, { bearer: [] }],
+  responses: { '200': { description: 'Statistics' }, '404': errorResponse('Unknown model or version') },
+};
+
 const readyOperation = {
   summary: 'Whether the model serves requests',
   responses: {
@@ -170,6 +186,11 @@ export const OPENAPI_DOCUMENT = JSON.stringify({
     '/v2/models/{model}/versions/{version}': { parameters: [modelName, modelVersion], get: metadataOperation },
     '/v2/models/{model}/ready': { parameters: [modelName], get: readyOperation },
     '/v2/models/{model}/versions/{version}/ready': { parameters: [modelName, modelVersion], get: readyOperation },
+    '/v2/models/{model}/config': { parameters: [modelName], get: configOperation },
+    '/v2/models/{model}/versions/{version}/config': { parameters: [modelName, modelVersion], get: configOperation },
+    '/v2/models/stats': { get: statisticsOperation },
+    '/v2/models/{model}/stats': { parameters: [modelName], get: statisticsOperation },
+    '/v2/models/{model}/versions/{version}/stats': { parameters: [modelName, modelVersion], get: statisticsOperation },
     '/v2/models/{model}/infer': { parameters: [modelName], post: inferOperation },
     '/v2/models/{model}/versions/{version}/infer': { parameters: [modelName, modelVersion], post: inferOperation },
     '/v1/models/{model}': { parameters: [modelName], get: { ...readyOperation, summary: 'V1 model status' } },

@@ -40,11 +40,11 @@ describe('serving a logistic regression over OIP v2 and V1', () => {
     await runtime?.stop();
   });
 
-  test('GET /v2 names the server and the binary tensor extension', async () => {
+  test("GET /v2 names the server and its extensions: binary tensors, Triton's model configuration and statistics", async () => {
     const body = (await (await fetch(`${base}/v2`)).json()) as Record<string, unknown>;
     assert.equal(body.name, 'modelship-runtime');
     assert.equal(typeof body.version, 'string');
-    assert.deepEqual(body.extensions, ['binary_tensor_data']);
+    assert.deepEqual(body.extensions, ['binary_tensor_data', 'model_configuration', 'statistics']);
   });
 
   test('liveness and readiness answer 200 once the model is loaded', async () => {

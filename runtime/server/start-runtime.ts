@@ -9,11 +9,14 @@ import { BearerAuth } from './bearer-auth.ts';
 import type { RuntimeContext } from './context.ts';
 import { createRequestListener } from './app.ts';
 import { installGracefulShutdown } from './graceful-shutdown.ts';
+import { GrpcListener } from '../grpc/grpc-server.ts';
 
 export interface RuntimeSettings {
   model: ServedModelOptions;
   host: string;
   port: number;
+  /** The gRPC port; undefined turns gRPC off. */
+  grpcPort: number | undefined;
   maxBodyBytes: number;
   authToken: string | undefined;
   injectErrorRate: number;
@@ -46,6 +49,8 @@ export async function startRuntime(settings: RuntimeSettings): Promise<Server> {
   if (settings.injectErrorRate > 0) {
     log.warn({ injectErrorRate: settings.injectErrorRate }, 'fault injection on: some inference requests will fail on purpose');
   }
+  // gRPC binds first, so that the HTTP "listening" line means both listeners are up.
+  const grpc = await startGrpc(context, settings);
   const server = createServer({ keepAliveTimeout: 65_000 }, createRequestListener(context));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -56,7 +61,15 @@ export async function startRuntime(settings: RuntimeSettings): Promise<Server> {
   });
   const address = server.address() as AddressInfo;
   log.info({ host: address.address, port: address.port }, 'listening');
-  installGracefulShutdown({ server, model, inflight, log, drainTimeoutMs: settings.drainTimeoutMs });
-  void model.load();
+  installGracefulShutdown({ server, grpc, model, inflight, log, drainTimeoutMs: settings.drainTimeoutMs });
+  void model.load().then(() => grpc?.refreshHealth());
   return server;
+}
+
+async function startGrpc(context: RuntimeContext, settings: RuntimeSettings): Promise<GrpcListener | undefined> {
+  if (settings.grpcPort === undefined) return undefined;
+  const grpc = new GrpcListener(context);
+  const port = await grpc.listen(settings.host, settings.grpcPort);
+  context.log.info({ host: settings.host, port }, 'grpc listening');
+  return grpc;
 }

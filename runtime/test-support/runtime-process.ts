@@ -12,6 +12,8 @@ const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
 export interface RuntimeProcess {
   child: ChildProcess;
   baseUrl: string;
+  /** host:port of the gRPC listener. */
+  grpcAddress: string;
   /** Everything the process logged so far (stdout and stderr). */
   output(): string;
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
@@ -21,7 +23,7 @@ export interface RuntimeProcess {
 }
 
 export async function startServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RuntimeProcess> {
-  const child = spawn(process.execPath, [MAIN, 'serve', '--host', '127.0.0.1', '--port', '0', ...args], {
+  const child = spawn(process.execPath, [MAIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--grpc-port', '0', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -40,9 +42,11 @@ export async function startServe(args: string[], env: NodeJS.ProcessEnv = {}): P
   };
   await waitForOutput(/"msg":"listening"/);
   const port = Number(/"port":(\d+),"msg":"listening"/.exec(output)?.[1]);
+  const grpcPort = /"port":(\d+),"msg":"grpc listening"/.exec(output)?.[1];
   return {
     child,
     baseUrl: `http://127.0.0.1:${port}`,
+    grpcAddress: grpcPort === undefined ? '' : `127.0.0.1:${grpcPort}`,
     output: () => output,
     waitForOutput,
     exited,

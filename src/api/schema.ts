@@ -315,6 +315,13 @@ export const RuntimeSchema = Type.Object(
     executionProvider: Type.Optional(
       OneOf(['cpu', 'cuda'] as const, { description: 'ONNX Runtime execution provider. cuda needs a GPU image and a GPU resource limit. Unset: cpu.' }),
     ),
+    grpc: Type.Optional(
+      Type.Boolean({
+        description:
+          'Serve the Open Inference Protocol over gRPC (and grpc.health.v1) on the container and Service port named grpc, 8081. ' +
+          'false turns it off; probes stay on HTTP either way. Unset: true.',
+      }),
+    ),
     authTokenSecret: Type.Optional(
       ObjectName('Secret in the same namespace whose key `token` holds a bearer token; when set, inference requests must send it.'),
     ),

@@ -89,7 +89,7 @@ describe('Deployment', () => {
     const c = deploymentOf(md).dep.spec?.template.spec?.containers[0];
     assert.deepEqual(c?.args, [
       'serve', '--model', '/mnt/models/model.onnx', '--name', 'fraud-detector', '--model-version', '3', '--host=$(POD_IP)', '--port', '8080',
-      '--threads', '2', '--max-batch-size', '32', '--max-queue-delay-ms', '2', '--max-queue-size', '64', '--execution-provider', 'cpu',
+      '--grpc-port', '8081', '--threads', '2', '--max-batch-size', '32', '--max-queue-delay-ms', '2', '--max-queue-size', '64', '--execution-provider', 'cpu',
     ]);
     assert.deepEqual(c?.env?.[0], { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } });
     assert.equal(c?.command, undefined, 'ADR 0001: our pods set args, never command');
@@ -101,6 +101,19 @@ describe('Deployment', () => {
     assert.equal(c?.readinessProbe?.httpGet?.port, 8080);
     assert.equal(c?.livenessProbe?.httpGet?.path, '/v2/health/live');
     assert.deepEqual(c?.lifecycle?.preStop, { sleep: { seconds: 5 } });
+  });
+
+  test('exposes gRPC on a port named grpc unless the spec turns it off; readiness stays on HTTP', () => {
+    const on = deploymentOf().dep.spec?.template.spec?.containers[0];
+    assert.deepEqual(on?.ports, [
+      { name: 'http', containerPort: 8080, protocol: 'TCP' },
+      { name: 'grpc', containerPort: 8081, protocol: 'TCP' },
+    ]);
+    assert.equal(on?.readinessProbe?.httpGet?.port, 8080);
+    const off = deploymentOf(sampleModelDeployment('fraud', 'ml', { runtime: { grpc: false } })).dep.spec?.template.spec?.containers[0];
+    assert.deepEqual(off?.ports, [{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+    const args = off?.args ?? [];
+    assert.equal(args[args.indexOf('--grpc-port') + 1], 'off');
   });
 
   test('runs every container under the restricted pod security standard', () => {
@@ -146,14 +159,22 @@ describe('Deployment', () => {
 });
 
 describe('Service', () => {
-  test('sends port 80 to the runtime port 8080 of every revision', () => {
+  test('sends port 80 to the runtime port 8080 and 8081 to its gRPC port, of every revision', () => {
     const md = sampleModelDeployment();
     const svc = buildService(md);
-    assert.deepEqual(svc.spec?.ports, [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }]);
+    assert.deepEqual(svc.spec?.ports, [
+      { name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' },
+      { name: 'grpc', port: 8081, targetPort: 8081, protocol: 'TCP', appProtocol: 'kubernetes.io/h2c' },
+    ]);
     assert.deepEqual(svc.spec?.selector, selectorLabels(md));
     assert.equal(svc.metadata?.ownerReferences?.[0]?.controller, true);
     assert.deepEqual(svc.metadata?.labels, childLabels(md));
     assert.equal(serviceUrl(md), 'http://fraud.ml.svc.cluster.local');
+  });
+
+  test('has no gRPC port when the spec turns gRPC off', () => {
+    const svc = buildService(sampleModelDeployment('fraud', 'ml', { runtime: { grpc: false } }));
+    assert.deepEqual(svc.spec?.ports, [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }]);
   });
 });
 

@@ -3,10 +3,10 @@ import { LABELS } from '../api/constants.ts';
 import type { ModelDeployment } from '../api/types.ts';
 import { revisionLabels, selectorLabels } from './labels.ts';
 import { childMetadata } from './owner.ts';
-import { AUTH_TOKEN_DIR, HTTP_PORT, LIVE_PATH, MODEL_DIR, PVC_ROOT, READY_PATH, TMP_DIR } from './paths.ts';
+import { AUTH_TOKEN_DIR, GRPC_PORT, HTTP_PORT, LIVE_PATH, MODEL_DIR, PVC_ROOT, READY_PATH, TMP_DIR } from './paths.ts';
 import type { Revision } from './revision.ts';
 import { NUMBER_ANNOTATION, TEMPLATE_ANNOTATION, formatTemplate, specForTemplate } from './revision.ts';
-import { fetchArgs, serveArgs } from './runtime-args.ts';
+import { fetchArgs, serveArgs, servesGrpc } from './runtime-args.ts';
 
 type Spec = Pick<ModelDeployment, 'metadata' | 'spec'>;
 
@@ -114,7 +114,10 @@ function runtimeContainer(md: Spec, revision: Revision): V1Container {
     ...pullPolicy(md),
     args: serveArgs(md),
     env,
-    ports: [{ name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' }],
+    ports: [
+      { name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' },
+      ...(servesGrpc(md) ? [{ name: 'grpc', containerPort: GRPC_PORT, protocol: 'TCP' }] : []),
+    ],
     readinessProbe: {
       httpGet: { path: READY_PATH, port: HTTP_PORT },
       initialDelaySeconds: probe.initialDelaySeconds ?? 0,

@@ -7,5 +7,7 @@ export const AUTH_TOKEN_FILE = `${AUTH_TOKEN_DIR}/token`;
 export const TMP_DIR = '/tmp';
 export const HTTP_PORT = 8080;
 export const SERVICE_PORT = 80;
+/** The runtime's gRPC port, the same number on the Service (KServe's convention). */
+export const GRPC_PORT = 8081;
 export const READY_PATH = '/v2/health/ready';
 export const LIVE_PATH = '/v2/health/live';

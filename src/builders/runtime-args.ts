@@ -1,6 +1,6 @@
 import { servedModelName } from '../api/defaults.ts';
 import type { ModelDeployment } from '../api/types.ts';
-import { HTTP_PORT, MODEL_FILE, AUTH_TOKEN_FILE } from './paths.ts';
+import { GRPC_PORT, HTTP_PORT, MODEL_FILE, AUTH_TOKEN_FILE } from './paths.ts';
 
 type Spec = Pick<ModelDeployment, 'metadata' | 'spec'>;
 
@@ -27,6 +27,8 @@ export function serveArgs(md: Spec): string[] {
     '--host=$(POD_IP)',
     '--port',
     String(HTTP_PORT),
+    '--grpc-port',
+    servesGrpc(md) ? String(GRPC_PORT) : 'off',
   ];
   // serve checks the file again: an emptyDir reused after a container restart must still match.
   if (model.sha256) args.push('--sha256', model.sha256);
@@ -41,3 +43,8 @@ export function serveArgs(md: Spec): string[] {
   return args;
 }
 
+
+/** gRPC is on unless the spec turns it off. */
+export function servesGrpc(md: Pick<ModelDeployment, 'spec'>): boolean {
+  return md.spec.runtime?.grpc !== false;
+}

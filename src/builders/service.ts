@@ -4,9 +4,11 @@ import type { RolloutStrategy } from '../api/constants.ts';
 import type { ModelDeployment } from '../api/types.ts';
 import { childLabels, selectorLabels } from './labels.ts';
 import { childMetadata } from './owner.ts';
-import { HTTP_PORT, SERVICE_PORT } from './paths.ts';
+import { GRPC_PORT, HTTP_PORT, SERVICE_PORT } from './paths.ts';
+import { servesGrpc } from './runtime-args.ts';
 
 type Spec = Pick<ModelDeployment, 'metadata'>;
+type SpecWithRuntime = Pick<ModelDeployment, 'metadata' | 'spec'>;
 
 export function serviceName(md: Spec): string {
   return md.metadata.name ?? '';
@@ -28,8 +30,12 @@ export interface ServiceTargets {
   candidate?: string;
 }
 
-/** A Service on port 80 to the runtime's 8080, selecting the ModelDeployment's pods (of one revision, when given). */
-export function buildService(md: Spec, name = serviceName(md), revision?: string): V1Service {
+/**
+ * A Service on port 80 to the runtime's 8080 and, unless gRPC is off, 8081 to its gRPC port, selecting the
+ * ModelDeployment's pods (of one revision, when given). appProtocol tells meshes and gateways that gRPC port
+ * speaks HTTP/2 in cleartext.
+ */
+export function buildService(md: SpecWithRuntime, name = serviceName(md), revision?: string): V1Service {
   return {
     apiVersion: 'v1',
     kind: 'Service',
@@ -37,7 +43,10 @@ export function buildService(md: Spec, name = serviceName(md), revision?: string
     spec: {
       type: 'ClusterIP',
       selector: { ...selectorLabels(md), ...(revision ? { [LABELS.revision]: revision } : {}) },
-      ports: [{ name: 'http', port: SERVICE_PORT, targetPort: HTTP_PORT, protocol: 'TCP' }],
+      ports: [
+        { name: 'http', port: SERVICE_PORT, targetPort: HTTP_PORT, protocol: 'TCP' },
+        ...(servesGrpc(md) ? [{ name: 'grpc', port: GRPC_PORT, targetPort: GRPC_PORT, protocol: 'TCP', appProtocol: 'kubernetes.io/h2c' }] : []),
+      ],
     },
   };
 }
@@ -51,7 +60,7 @@ export function buildService(md: Spec, name = serviceName(md), revision?: string
  * RollingUpdate, the default, has the main Service only: on a busy API server every Service costs, and
  * pinning traffic to one revision matters only to the progressive strategies.
  */
-export function buildServices(md: Spec, targets: ServiceTargets, strategy: RolloutStrategy): Array<{ name: string; desired: V1Service | undefined }> {
+export function buildServices(md: SpecWithRuntime, targets: ServiceTargets, strategy: RolloutStrategy): Array<{ name: string; desired: V1Service | undefined }> {
   const base = serviceName(md);
   const one = (suffix: string, hash: string | undefined) => buildService(md, base + suffix, hash);
   return [

@@ -17,6 +17,7 @@ import type { KubeList } from '../../src/kube/object.ts';
 import { CRD_NAME } from '../../src/api/constants.ts';
 import type { ModelDeployment, ModelDeploymentSpec } from '../../src/api/types.ts';
 import { OperatorProcess, applyModelDeployment, getMd } from '../operator/harness.ts';
+import { closeGrpcChannels, grpcInfer } from './grpc-infer.ts';
 
 /** The runtime image `npm run images` builds; the local kubelet runs it from its image store. */
 export const RUNTIME_IMAGE = `ghcr.io/modelship/runtime:${packageVersion()}`;
@@ -144,6 +145,8 @@ export interface SteadyTrafficOptions {
    * for the test whose candidate fails on purpose: elsewhere any 5xx is a failure.
    */
   retry5xx?: boolean;
+  /** `grpc`: ModelInfer on the Service's grpc port instead of REST on its http port. */
+  protocol?: 'http' | 'grpc';
 }
 
 const running = new Set<SteadyTraffic>();
@@ -151,6 +154,7 @@ const running = new Set<SteadyTraffic>();
 /** Stops every client still sending: for an after() hook, so a failed test does not keep the file alive. */
 export async function stopAllTraffic(): Promise<void> {
   await Promise.all([...running].map((t) => t.stop()));
+  closeGrpcChannels();
 }
 
 /**
@@ -174,7 +178,7 @@ export class SteadyTraffic {
     this.namespace = namespace;
     this.service = service;
     this.model = model;
-    this.opts = { concurrency: 2, gapMs: 15, refreshMs: 150, retry5xx: false, ...opts };
+    this.opts = { concurrency: 2, gapMs: 15, refreshMs: 150, retry5xx: false, protocol: 'http', ...opts };
   }
 
   async start(): Promise<void> {
@@ -222,7 +226,7 @@ export class SteadyTraffic {
   }
 
   private async refresh(): Promise<void> {
-    this.endpoints = await serviceEndpoints(this.client, this.namespace, this.service);
+    this.endpoints = await serviceEndpoints(this.client, this.namespace, this.service, this.opts.protocol === 'grpc' ? 'grpc' : undefined);
   }
 
   private async requestLoop(): Promise<void> {
@@ -257,6 +261,7 @@ export class SteadyTraffic {
 
   private async send(endpoint: Endpoint | undefined): Promise<{ status: number; version?: string; error: string }> {
     if (!endpoint) return { status: 0, error: `service ${this.service} has no ready endpoints` };
+    if (this.opts.protocol === 'grpc') return grpcInfer(endpoint.hostPort, this.model, endpoint.podName ?? endpoint.hostPort);
     const body = JSON.stringify({ inputs: [{ name: 'input', shape: [1, 10], datatype: 'FP32', data: [0.03, 0.05, 0.06, 0.02, -0.04, -0.03, -0.04, 0, 0.02, -0.02] }] });
     try {
       const res = await fetch(`http://${endpoint.hostPort}/v2/models/${this.model}/infer`, {
@@ -282,9 +287,9 @@ export class SteadyTraffic {
  * loopback addresses, which the API server refuses in EndpointSlices ("may not be in the loopback range"),
  * so the controller's slices stay empty there.
  */
-export async function serviceEndpoints(client: KubeClient, namespace: string, name: string): Promise<Endpoint[]> {
+export async function serviceEndpoints(client: KubeClient, namespace: string, name: string, portName?: string): Promise<Endpoint[]> {
   const service = await client.get<Service>(`/api/v1/namespaces/${namespace}/services/${name}`);
-  const port = pickServicePort(service);
+  const port = pickServicePort(service, portName);
   const slices = await client.get<KubeList<EndpointSlice>>(`/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`, {
     query: { labelSelector: `kubernetes.io/service-name=${name}` },
   });

@@ -185,6 +185,22 @@ describe('rollouts with real runtime pods and steady traffic', () => {
     assert.ok((after.status?.analysis?.measurements ?? []).some((m) => m.phase === 'Failed' && (m.errorRate ?? 0) > 0.05));
   });
 
+  test('a version that fails only gRPC traffic fails analysis and is rolled back', async () => {
+    const rollout = {
+      strategy: 'Canary' as const,
+      steps: [{ setWeight: 50 }, { pause: { duration: '60s' } }],
+      analysis: { interval: '3s', maxErrorRate: 0.05, minRequests: 10 },
+      progressDeadlineSeconds: 120,
+    };
+    const bad = modelSpec('2-grpc-errors', { rollout, runtime: { readinessProbe: { periodSeconds: 1, failureThreshold: 2 }, injectErrorRate: 0.5 } });
+    // Every request of this client is a gRPC ModelInfer: analysis can only judge the canary from gRPC traffic.
+    const { summary, after } = await rollBack('grpc-errors', bad, /^AnalysisFailed$/, { retry5xx: true, protocol: 'grpc' });
+    assertNoFailures(summary, 'gRPC error-injecting canary');
+    assert.ok(summary.retried > 0, 'the canary did answer gRPC errors to the client before it was judged');
+    assert.equal(after.status?.analysis?.phase, 'Failed');
+    assert.ok((after.status?.analysis?.measurements ?? []).some((m) => m.phase === 'Failed' && (m.errorRate ?? 0) > 0.05));
+  });
+
   test('a corrupt model file never gets traffic and is rolled back', async () => {
     const rollout = { strategy: 'Canary' as const, steps: [{ setWeight: 50 }, { pause: {} }], progressDeadlineSeconds: 90 };
     const bad = modelSpec('3-corrupt', { rollout });

@@ -10,7 +10,7 @@ import type { CachedService, ReconcileContext } from '../context.ts';
  * or -preview), or the removal of those it does not (`unwanted`).
  */
 export function applyServices(ctx: ReconcileContext, targets: ServiceTargets, which: 'wanted' | 'unwanted'): Array<Promise<ChildOutcome<CachedService>>> {
-  const services = buildServices({ metadata: ctx.md.metadata }, targets, ctx.spec.rollout.strategy);
+  const services = buildServices({ metadata: ctx.md.metadata, spec: ctx.md.spec }, targets, ctx.spec.rollout.strategy);
   return services
     .filter((s) => (which === 'wanted') === (s.desired !== undefined))
     .map((s) => ensureChild(ctx, Services, ctx.deps.caches.services, s.name, s.desired));

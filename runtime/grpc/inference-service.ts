@@ -1,0 +1,113 @@
+import type { Metadata, sendUnaryData, ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { modelConfigDocument } from '../model/model-config.ts';
+import { ProtocolError } from '../protocol/errors.ts';
+import type { RuntimeContext } from '../server/context.ts';
+import { checkModelAddress } from '../server/model-address.ts';
+import { errorAnswer } from '../server/respond.ts';
+import { SERVER_EXTENSIONS } from '../server/health-endpoints.ts';
+import { RUNTIME_NAME, RUNTIME_VERSION } from '../version.ts';
+import { grpcError } from './grpc-errors.ts';
+import { decodeInferRequest } from './infer-request.ts';
+import { encodeInferResponse } from './infer-response.ts';
+import type { ModelAddressRequest, ModelInferRequest, ModelInferResponse } from './messages.ts';
+
+/**
+ * GRPCInferenceService: the REST API's twin. Every RPC runs the same checks in the same order as its REST
+ * endpoint (auth on model RPCs, model address, readiness) with the same shared functions, and ModelInfer is
+ * counted in the same metrics with protocol="grpc" and the status code REST would have answered, so the
+ * operator's rollout analysis judges gRPC traffic like REST traffic.
+ */
+
+type Handler<Request, Response> = (call: ServerUnaryCall<Request, Response>, callback: sendUnaryData<Response>) => void;
+
+export function inferenceService(context: RuntimeContext): UntypedServiceImplementation {
+  const model = context.model;
+  const unary = unaryWith(context);
+  return {
+    ServerLive: unary(() => ({ live: true })),
+    ServerReady: unary(() => ({ ready: model.notReadyReason() === undefined })),
+    ModelReady: unary((request: ModelAddressRequest) => {
+      checkModelAddress(model, request.name ?? '', versionOf(request.version));
+      return { ready: model.notReadyReason() === undefined };
+    }),
+    ServerMetadata: unary(() => ({ name: RUNTIME_NAME, version: RUNTIME_VERSION, extensions: SERVER_EXTENSIONS })),
+    ModelMetadata: unary((request: ModelAddressRequest, metadata) => {
+      const signature = loadedModel(context, request, metadata);
+      return { name: model.name, versions: [model.version], platform: 'onnxruntime_onnx', inputs: signature.inputs, outputs: signature.outputs };
+    }),
+    ModelConfig: unary((request: ModelAddressRequest, metadata) => {
+      loadedModel(context, request, metadata);
+      return { config: modelConfigDocument(model) };
+    }),
+    ModelStatistics: unary((request: ModelAddressRequest, metadata) => {
+      context.auth?.checkHeader(authorization(metadata));
+      // Triton answers for every model when no name is given; this runtime has one.
+      if (request.name) checkModelAddress(model, request.name, versionOf(request.version));
+      return { model_stats: [context.metrics.statistics.document(model.name, model.version)] };
+    }),
+    ModelInfer: ((call, callback) => {
+      modelInfer(context, call.request, call.metadata).then(
+        (response) => callback(null, response),
+        (error: ProtocolError) => callback(grpcError(error.status, error.message)),
+      );
+    }) satisfies Handler<ModelInferRequest, ModelInferResponse>,
+  };
+}
+
+async function modelInfer(context: RuntimeContext, request: ModelInferRequest, metadata: Metadata): Promise<ModelInferResponse> {
+  const started = performance.now();
+  context.inflight.count++;
+  let status = 200;
+  try {
+    const signature = loadedModel(context, { name: request.model_name, version: request.model_version }, metadata);
+    if (context.model.state.phase === 'failed') throw new ProtocolError(503, context.model.notReadyReason() ?? 'model is not ready');
+    if (context.injectErrorRate > 0 && Math.random() < context.injectErrorRate) throw new ProtocolError(500, 'injected failure');
+    const decoded = decodeInferRequest(request, signature);
+    const outputs = await context.model.infer(decoded.inputs);
+    return encodeInferResponse(context.model.name, context.model.version, decoded, outputs);
+  } catch (error) {
+    const answer = errorAnswer(error);
+    status = answer.status;
+    if (answer.unexpected) context.log.error({ err: error, rpc: 'ModelInfer' }, 'inference request failed unexpectedly');
+    throw new ProtocolError(answer.status, answer.message);
+  } finally {
+    context.inflight.count--;
+    context.metrics.requestAnswered('grpc', status, (performance.now() - started) / 1000);
+  }
+}
+
+/** Auth, address and a loaded signature: what every model RPC but ModelReady needs first. */
+function loadedModel(context: RuntimeContext, request: ModelAddressRequest, metadata: Metadata) {
+  context.auth?.checkHeader(authorization(metadata));
+  checkModelAddress(context.model, request.name ?? '', versionOf(request.version));
+  const signature = context.model.signature;
+  if (signature === undefined) throw new ProtocolError(503, context.model.notReadyReason() ?? 'model is not ready');
+  return signature;
+}
+
+/** An empty version means "whichever is served", as in Triton and KServe. */
+function versionOf(version: string | undefined): string | undefined {
+  return version === undefined || version === '' ? undefined : version;
+}
+
+function authorization(metadata: Metadata): string | undefined {
+  const value = metadata.get('authorization')[0];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * Synchronous RPCs: errors thrown by `produce` are answered with the code matching REST's status; unexpected
+ * ones are logged with their stack, which the client never sees.
+ */
+function unaryWith(context: RuntimeContext) {
+  return <Request, Response>(produce: (request: Request, metadata: Metadata) => Response): Handler<Request, Response> =>
+    (call, callback) => {
+      try {
+        callback(null, produce(call.request, call.metadata));
+      } catch (error) {
+        const answer = errorAnswer(error);
+        if (answer.unexpected) context.log.error({ err: error, rpc: call.getPath() }, 'gRPC call failed unexpectedly');
+        callback(grpcError(answer.status, answer.message));
+      }
+    };
+}
