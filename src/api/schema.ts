@@ -312,6 +312,24 @@ export const RuntimeSchema = Type.Object(
       }),
     ),
     batching: Type.Optional(BatchingSchema),
+    maxRequestRows: Type.Optional(
+      Type.Integer({
+        description:
+          'Most rows one inference request may carry; larger requests get 413 naming the limit. ' +
+          'Unset: the runtime default, 16 × batching.maxBatchSize and at least 1024.',
+        format: 'int32',
+        minimum: 1,
+        maximum: 16777216,
+      }),
+    ),
+    maxRequestElements: Type.Optional(
+      Type.Integer({
+        description: 'Most tensor elements one inference request may carry, all inputs together (413 beyond). Unset: 4194304 (16 MiB of FP32).',
+        format: 'int64',
+        minimum: 1,
+        maximum: 1073741824,
+      }),
+    ),
     executionProvider: Type.Optional(
       OneOf(['cpu', 'cuda'] as const, { description: 'ONNX Runtime execution provider. cuda needs a GPU image and a GPU resource limit. Unset: cpu.' }),
     ),

@@ -103,6 +103,20 @@ describe('Deployment', () => {
     assert.deepEqual(c?.lifecycle?.preStop, { sleep: { seconds: 5 } });
   });
 
+  test('gives pods a grace period covering the preStop sleep and the runtime\'s whole 30 s drain', () => {
+    // Kubernetes' default of 30 s would kill a pod still draining after its 5 s preStop sleep.
+    assert.equal(deploymentOf().dep.spec?.template.spec?.terminationGracePeriodSeconds, 40);
+  });
+
+  test('passes the per-request row and element limits to the runtime', () => {
+    const md = sampleModelDeployment('fraud', 'ml', {
+      model: { name: 'fraud-detector', version: '3', uri: 'https://example.com/m.onnx' },
+      runtime: { maxRequestRows: 256, maxRequestElements: 100000 },
+    });
+    const args = deploymentOf(md).dep.spec?.template.spec?.containers[0]?.args ?? [];
+    assert.deepEqual(args.slice(-4), ['--max-request-rows', '256', '--max-request-elements', '100000']);
+  });
+
   test('exposes gRPC on a port named grpc unless the spec turns it off; readiness stays on HTTP', () => {
     const on = deploymentOf().dep.spec?.template.spec?.containers[0];
     assert.deepEqual(on?.ports, [

@@ -20,6 +20,14 @@ export interface DeploymentInput {
 
 /** Seconds a terminating pod keeps serving so endpoints drop it before it stops accepting requests. */
 const PRE_STOP_SLEEP_SECONDS = 5;
+/** The runtime's default --drain-timeout-seconds (ADR 0001), which the operator does not override. */
+const RUNTIME_DRAIN_TIMEOUT_SECONDS = 30;
+/**
+ * Kubernetes kills the pod this long after deciding to stop it, preStop included: it must cover the preStop
+ * sleep and the runtime's whole drain, or a pod still finishing requests is killed mid-drain (the default
+ * 30 s is shorter than 5 + 30).
+ */
+export const TERMINATION_GRACE_PERIOD_SECONDS = PRE_STOP_SLEEP_SECONDS + RUNTIME_DRAIN_TIMEOUT_SECONDS + 5;
 
 /** The pod security standard "restricted" for every container. */
 const RESTRICTED: V1SecurityContext = {
@@ -67,6 +75,7 @@ export function buildDeployment(md: Spec, input: DeploymentInput): V1Deployment 
         spec: {
           // The runtime never talks to the API server.
           automountServiceAccountToken: false,
+          terminationGracePeriodSeconds: TERMINATION_GRACE_PERIOD_SECONDS,
           ...(runtime?.serviceAccountName ? { serviceAccountName: runtime.serviceAccountName } : {}),
           ...(runtime?.nodeSelector ? { nodeSelector: runtime.nodeSelector } : {}),
           ...(runtime?.tolerations ? { tolerations: runtime.tolerations } : {}),

@@ -38,6 +38,8 @@ export function serveArgs(md: Spec): string[] {
     args.push('--max-batch-size', String(batching.maxBatchSize), '--max-queue-delay-ms', String(batching.maxQueueDelayMs));
     if (batching.maxQueueSize !== undefined) args.push('--max-queue-size', String(batching.maxQueueSize));
   }
+  if (runtime?.maxRequestRows !== undefined) args.push('--max-request-rows', String(runtime.maxRequestRows));
+  if (runtime?.maxRequestElements !== undefined) args.push('--max-request-elements', String(runtime.maxRequestElements));
   if (runtime?.executionProvider) args.push('--execution-provider', runtime.executionProvider);
   if (runtime?.authTokenSecret) args.push('--auth-token-file', AUTH_TOKEN_FILE);
   return args;
