@@ -21,7 +21,18 @@ function children(namespace: string, name: string, image: string): { deployment:
         selector: { matchLabels: labels },
         template: {
           metadata: { labels },
-          spec: { containers: [{ name: 'runtime', image, ports: [{ name: 'http', containerPort: 8080 }] }] },
+          spec: {
+            // Pod Security `restricted`, as the operator's pods and the bench's namespaces have it.
+            securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+            containers: [
+              {
+                name: 'runtime',
+                image,
+                ports: [{ name: 'http', containerPort: 8080 }],
+                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              },
+            ],
+          },
         },
       },
     },

@@ -4,8 +4,9 @@
 // operator: time until every one is Ready, latency from a ModelDeployment's
 // create to its Deployment appearing (p50/p99), API writes per minute once
 // idle (from the audit log), and the operator's resident memory. Runtime pods
-// use an image the local kubelet does not know, so they are Ready without
-// running (kwok-style): this measures the operator, not serving.
+// use an image under the proving ground's simulated registry
+// (simulated.modelship.invalid), so they are Ready without running
+// (kwok-style): this measures the operator, not serving.
 // First, in the same cluster, the same children are created directly (bench/operator-baseline.ts): the
 // ratio of the two convergence times says how much of the time is the operator's own.
 // The last line of output is one JSON object.

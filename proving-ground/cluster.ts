@@ -19,6 +19,7 @@ import { schedulerArgs } from './components/kube-scheduler.ts';
 import { startComponent } from './components/start-component.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
 import type { BackoffPolicy } from './kubelet/backoff.ts';
+import { ImageStore } from './images/store.ts';
 import { LocalKubelet } from './kubelet/kubelet.ts';
 import { startGuardian } from './lib/guardian.ts';
 import type { Guardian } from './lib/guardian.ts';
@@ -45,6 +46,8 @@ export interface StartClusterOptions {
   kubelet?: boolean;
   /** CrashLoopBackOff timing for the kubelet; defaults to the real 10s → 5 min. */
   crashBackoff?: BackoffPolicy;
+  /** The image store the kubelet runs images from (images/store.ts); default: the user's. */
+  imageStore?: string;
   /** Lease renewal period of the Nodes (default 10s, as the kubelet). */
   nodeLeaseRenewMs?: number;
   /**
@@ -240,7 +243,9 @@ async function startClusterOnce(options: StartClusterOptions, binary: string, di
     const kubeletLogPath = layout.logOf('kubelet');
     const kubeletLog = (line: string): void => appendLine(kubeletLogPath, line);
     const version = await api.get<{ gitVersion: string }>('/version');
-    const nodes = typeof options.nodes === 'object' ? options.nodes : defaultNodeSpecs(options.nodes ?? 1);
+    const nodeSpecs = typeof options.nodes === 'object' ? options.nodes : defaultNodeSpecs(options.nodes ?? 1);
+    // Every node shares the host's address, so each kubelet API gets its own port.
+    const nodes = await Promise.all(nodeSpecs.map(async (node) => ({ ...node, kubeletPort: node.kubeletPort ?? (await freePort()) })));
     progress(`registering ${nodes.length} node(s): ${nodes.map((node) => node.name).join(', ')}`);
     const nodeAgent = new NodeAgent({
       api: kubeletApi,
@@ -261,19 +266,20 @@ async function startClusterOnce(options: StartClusterOptions, binary: string, di
     if (options.kubelet !== false) {
       kubelet = new LocalKubelet({
         api: kubeletApi,
-        nodes: nodes.map((node) => ({ name: node.name, allocatable: { cpu: node.cpu, memory: node.memory } })),
+        nodes: nodes.map((node) => ({ name: node.name, allocatable: { cpu: node.cpu, memory: node.memory }, port: node.kubeletPort })),
         podsDir: layout.podsDir,
         pvcDir: layout.pvcDir,
-        repoRoot: REPO_ROOT,
+        images: new ImageStore(options.imageStore),
         apiServerUrl: server,
-        certificateAuthorityPem: pki.ca.certificatePem,
+        serving: { certificatePem: pki.kubeletServing.certificatePem, privateKeyPem: pki.kubeletServing.privateKeyPem, clientCaPem: pki.ca.certificatePem },
         backoff: options.crashBackoff,
         trackProcessGroup: (processGroup, running) => (running ? guardian.watch(processGroup) : guardian.forget(processGroup)),
         log: kubeletLog,
       });
-      kubelet.start();
       const running = kubelet;
       cleanup.push(() => running.stop());
+      await kubelet.serve();
+      kubelet.start();
     }
 
     progress('waiting for nodes to be schedulable and the default service account to exist');

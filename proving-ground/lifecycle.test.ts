@@ -2,7 +2,7 @@
 // when the owning process dies, not after cluster:up / cluster:down.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { REPO_ROOT, startCluster } from './cluster.ts';
-import { isProcessAlive, processesWithCommandLineContaining } from './lib/processes.ts';
+import { isProcessAlive, processGroupMembers, processesWithCommandLineContaining } from './lib/processes.ts';
 import { pollUntil } from './lib/wait.ts';
 import { isPodReady, waitForPods } from './test-cluster.ts';
 import { testappContainer } from './testapp-spec.ts';
@@ -33,17 +33,22 @@ test('stopping a cluster leaves no process behind, pods included', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'modelship-lifecycle-'));
   const cluster = await startCluster({ dir, onProgress: progress });
   let pids: number[] = [];
+  let podGroups: number[] = [];
   try {
     const core = cluster.kubeConfig.makeApiClient(CoreV1Api);
     await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'runner' }, spec: { containers: [testappContainer()] } } });
     await waitForPods(cluster, 'default', (pods) => pods.length === 1 && isPodReady(pods[0]!), { description: 'pod runner Ready' });
-    pids = [...cluster.components.map((component) => component.pid), ...(cluster.kubelet?.runningProcessGroups() ?? [])];
+    podGroups = cluster.kubelet?.runningProcessGroups() ?? [];
+    pids = [...cluster.components.map((component) => component.pid), ...podGroups];
     assert.equal(pids.length, 5, 'four components and one pod process');
+    // The container's program runs under the sandbox wrapper, in the same process group.
+    assert.ok(processGroupMembers(podGroups[0]!).length >= 2, 'the wrapper and the container process');
     assert.ok(pids.every(isProcessAlive));
   } finally {
     await cluster.stop();
   }
   assert.deepEqual(pids.filter(isProcessAlive), [], 'every component and pod process has exited');
+  assert.deepEqual(podGroups.flatMap(processGroupMembers), [], 'no container process is left in the pod process group');
   assert.deepEqual(processesWithCommandLineContaining(dir), []);
   assert.equal(await pgrep(dir), '');
   rmSync(dir, { recursive: true, force: true });
@@ -75,6 +80,11 @@ test('when the process that started a cluster dies, the guardian stops everythin
       description: 'the guardian to stop every process of the dead owner',
       timeoutMs: 60_000,
       diagnose: () => JSON.stringify(processesWithCommandLineContaining(`${dir}/`)),
+    });
+    // The guardian's own scan (grep -F <dir>/) matches the directory until it has finished.
+    await pollUntil(() => readFileSync(join(dir, 'guardian.log'), 'utf8').includes(' done'), {
+      description: 'the guardian to finish its scan',
+      timeoutMs: 60_000,
     });
     assert.equal(await pgrep(`${dir}/`), '');
   } finally {

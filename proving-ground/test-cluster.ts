@@ -2,6 +2,8 @@
 // after(). Set MODELSHIP_KEEP_CLUSTER=1 to keep its directory (logs, pod
 // directories) after the run.
 import { execFile } from 'node:child_process';
+import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { promisify } from 'node:util';
 import { CoreV1Api } from '@kubernetes/client-node';
@@ -37,15 +39,43 @@ export function clusterForSuite(options: StartClusterOptions = {}): SuiteCluster
   };
 }
 
-/** Creates a namespace and waits for its default ServiceAccount (pods need it). */
+/** The label that makes the API server enforce a Pod Security level on a namespace's pods. */
+export const ENFORCE_RESTRICTED = { 'pod-security.kubernetes.io/enforce': 'restricted' };
+
+/**
+ * Creates a namespace that enforces Pod Security `restricted` (so the API server admits only pod specs that
+ * comply, as on a hardened cluster) and waits for its default ServiceAccount (pods need it).
+ */
 export async function createNamespace(cluster: Cluster, name: string): Promise<string> {
   const core = cluster.kubeConfig.makeApiClient(CoreV1Api);
-  await core.createNamespace({ body: { metadata: { name } } });
+  await core.createNamespace({ body: { metadata: { name, labels: ENFORCE_RESTRICTED } } });
   await pollUntil(() => core.readNamespacedServiceAccount({ namespace: name, name: 'default' }).then(() => true), {
     description: `the default ServiceAccount of namespace ${name}`,
     timeoutMs: 60_000,
   });
   return name;
+}
+
+/**
+ * Gives models to pods as a user would on a cluster without object storage: a PersistentVolumeClaim on the
+ * local provisioner (a host directory) with `files` copied in (name → host path or content). Resolves once
+ * the claim is bound and filled; pods read them through `pvc://<claim>/<name>`.
+ */
+export async function createModelClaim(cluster: Cluster, namespace: string, claim: string, files: Record<string, string | Buffer>): Promise<void> {
+  const core = cluster.kubeConfig.makeApiClient(CoreV1Api);
+  await core.createNamespacedPersistentVolumeClaim({
+    namespace,
+    body: { metadata: { name: claim }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } },
+  });
+  const dir = join(cluster.layout.pvcDir, namespace, claim);
+  await pollUntil(async () => (await core.readNamespacedPersistentVolumeClaim({ namespace, name: claim })).status?.phase === 'Bound' && existsSync(dir), {
+    description: `claim ${namespace}/${claim} to be bound`,
+    timeoutMs: 60_000,
+  });
+  for (const [name, source] of Object.entries(files)) {
+    if (typeof source === 'string') copyFileSync(source, join(dir, name));
+    else writeFileSync(join(dir, name), source);
+  }
 }
 
 const execFileAsync = promisify(execFile);

@@ -1,6 +1,16 @@
-import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import type { V1Container, V1Pod, V1SecurityContext } from '@kubernetes/client-node';
 
+/** The test workload's image, built by `npm run images` from images/testapp.Dockerfile. */
 export const TESTAPP_IMAGE = 'ghcr.io/modelship/testapp:dev';
+
+/** What Pod Security `restricted` asks of every container. */
+export const RESTRICTED_CONTAINER: V1SecurityContext = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+};
 
 /** A testapp container that binds its pod IP (ADR 0001) and has a 1s readiness probe. */
 export function testappContainer(extraArgs: string[] = [], overrides: Partial<V1Container> = {}): V1Container {
@@ -14,6 +24,7 @@ export function testappContainer(extraArgs: string[] = [], overrides: Partial<V1
     ],
     ports: [{ name: 'http', containerPort: 8080 }],
     readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 1 },
+    securityContext: RESTRICTED_CONTAINER,
     ...overrides,
   };
 }

@@ -2,30 +2,32 @@
 // a tiny HTTP server whose readiness, crashes, shutdown and API access tests
 // can steer and observe. Not part of the product.
 //
-//   --host H --port P                 where to listen (default 0.0.0.0:8080)
+//   --host H --port P                 where to listen (default $POD_IP or 0.0.0.0, port 8080)
 //   --start-unready                   /readyz answers 503 until POST /control/ready
 //   --exit-after-ms N --exit-code C   exit on its own (crash-loop tests)
 //   --marker-dir D                    write D/<pod>.sigterm when SIGTERM arrives
 //   --shutdown-delay-ms N             linger this long after SIGTERM before exiting
 //   --config PATH, positionals        ignored; GET /env shows them as the kubelet passed them
 //
-// GET /healthz, /readyz, /stats, /env, /kube-check; POST /control/ready|unready.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// GET /healthz, /readyz, /stats, /env, /file?path=, /kube-check; POST /control/ready|unready, /write?path=.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const { values: options } = parseArgs({
   options: {
-    host: { type: 'string', default: '0.0.0.0' },
+    // Pods share the host's network here, so the default is the pod's own address when it is given.
+    host: { type: 'string', default: process.env.POD_IP ?? '0.0.0.0' },
     port: { type: 'string', default: '8080' },
     'start-unready': { type: 'boolean', default: false },
     'exit-after-ms': { type: 'string' },
     'exit-code': { type: 'string', default: '1' },
     'marker-dir': { type: 'string' },
     'shutdown-delay-ms': { type: 'string', default: '0' },
-    // Accepted and ignored: tests pass paths here to see how the kubelet rewrites them (GET /env).
+    // Accepted and ignored: tests pass it to see the arguments as the kubelet passed them (GET /env).
     config: { type: 'string' },
   },
   allowPositionals: true,
@@ -40,27 +42,32 @@ function log(message: string): void {
   process.stdout.write(`${new Date().toISOString()} testapp ${podName}: ${message}\n`);
 }
 
-/** Calls the API with the pod's own credentials (KUBECONFIG from the kubelet) and reports status codes. */
+/** Where the ServiceAccount admission plugin mounts the pod's API credentials. */
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/**
+ * Calls the API as an in-cluster client does (the mounted token and CA, KUBERNETES_SERVICE_HOST/PORT) and
+ * reports status codes. Plain node:https: the test image carries no node_modules.
+ */
 async function kubeCheck(): Promise<Record<string, number | string>> {
-  // Loaded on demand: client-node takes a while to import, and most tests never ask.
-  const { ApiException, CoreV1Api, KubeConfig } = await import('@kubernetes/client-node');
-  const kc = new KubeConfig();
-  kc.loadFromDefault();
-  const namespace = kc.getContextObject(kc.getCurrentContext())?.namespace ?? process.env.POD_NAMESPACE ?? 'default';
-  const core = kc.makeApiClient(CoreV1Api);
-  const statusOf = async (call: () => Promise<unknown>): Promise<number | string> => {
-    try {
-      await call();
-      return 200;
-    } catch (error) {
-      if (error instanceof ApiException) return error.code;
-      return error instanceof Error ? error.message : String(error);
-    }
-  };
+  const token = readFileSync(join(SERVICE_ACCOUNT_DIR, 'token'), 'utf8').trim();
+  const ca = readFileSync(join(SERVICE_ACCOUNT_DIR, 'ca.crt'));
+  const namespace = readFileSync(join(SERVICE_ACCOUNT_DIR, 'namespace'), 'utf8').trim();
+  const host = process.env.KUBERNETES_SERVICE_HOST ?? '';
+  const port = process.env.KUBERNETES_SERVICE_PORT ?? '443';
+  const statusOf = (method: string, path: string): Promise<number | string> =>
+    new Promise((resolve) => {
+      const call = httpsRequest({ host, port, method, path, ca, headers: { authorization: `Bearer ${token}` } }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      call.on('error', (error) => resolve(error.message));
+      call.end();
+    });
   return {
     namespace,
-    listPods: await statusOf(() => core.listNamespacedPod({ namespace })),
-    deleteConfigMap: await statusOf(() => core.deleteNamespacedConfigMap({ namespace, name: 'testapp-never-exists' })),
+    listPods: await statusOf('GET', `/api/v1/namespaces/${namespace}/pods`),
+    deleteConfigMap: await statusOf('DELETE', `/api/v1/namespaces/${namespace}/configmaps/testapp-never-exists`),
   };
 }
 
@@ -79,7 +86,26 @@ const server = createServer((request, response) => {
     return send(ready ? 200 : 503, { ready });
   }
   if (request.method === 'GET' && path === '/stats') return send(200, { pod: podName, pid: process.pid, ready, readinessProbes, livenessProbes });
-  if (request.method === 'GET' && path === '/env') return send(200, { argv: process.argv.slice(2), env: process.env, cwd: process.cwd() });
+  if (request.method === 'GET' && path === '/env') {
+    return send(200, { argv: process.argv.slice(2), env: process.env, cwd: process.cwd(), uid: process.getuid?.(), gid: process.getgid?.() });
+  }
+  if (request.method === 'GET' && path === '/file') {
+    const file = new URL(request.url ?? '/', 'http://x').searchParams.get('path') ?? '';
+    try {
+      return send(200, { content: readFileSync(file, 'utf8') });
+    } catch (error) {
+      return send(404, { error: (error as NodeJS.ErrnoException).code });
+    }
+  }
+  if (request.method === 'POST' && path === '/write') {
+    const file = new URL(request.url ?? '/', 'http://x').searchParams.get('path') ?? '';
+    try {
+      writeFileSync(file, 'written by testapp\n');
+      return send(200, { written: file });
+    } catch (error) {
+      return send(200, { error: (error as NodeJS.ErrnoException).code });
+    }
+  }
   if (request.method === 'GET' && path === '/kube-check') {
     kubeCheck().then(
       (result) => send(200, result),

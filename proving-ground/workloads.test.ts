@@ -1,19 +1,16 @@
 // The local kubelet under real controllers: Deployments roll out, probes gate
 // readiness, scale-down SIGTERMs processes, crashes restart with back-off,
-// init containers and volumes work, unknown images are simulated, and our
-// runtime image serves a model.
+// init containers and volumes work, and images under the simulated registry
+// are reported without running. (Images and their rules: images.test.ts.)
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { TestContext } from 'node:test';
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import type { V1Deployment, V1PodSpec } from '@kubernetes/client-node';
 import { pollUntil } from './lib/wait.ts';
 import { clusterForSuite, createNamespace, isPodReady, waitForPods } from './test-cluster.ts';
 import { podUrl, testappContainer } from './testapp-spec.ts';
-import { REPO_ROOT } from './cluster.ts';
 
 const suite = clusterForSuite();
 
@@ -33,11 +30,23 @@ function deployment(name: string, replicas: number, spec: V1PodSpec): V1Deployme
   };
 }
 
-/** A host directory for marker files, removed after the test. */
-function markerDir(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'modelship-markers-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
+/** What a pod's container wrote to its log (first run), read from the kubelet's pod directory. */
+function containerLog(namespace: string, pod: string, container = 'app'): string {
+  const dir = suite.cluster.kubelet?.podDirectory(namespace, pod);
+  if (!dir) return '';
+  try {
+    return readFileSync(join(dir, 'logs', container, '0.log'), 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** When testapp logged that SIGTERM arrived, or undefined. */
+function sigtermAt(namespace: string, pod: string): number | undefined {
+  const line = containerLog(namespace, pod)
+    .split('\n')
+    .find((entry) => entry.endsWith('received SIGTERM'));
+  return line ? Date.parse(line.split(' ')[0]!) : undefined;
 }
 
 async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
@@ -98,16 +107,14 @@ test('a pod is Ready only once its process answers the readiness probe', async (
   });
 });
 
-test('scaling a Deployment down SIGTERMs the processes of the removed pods', async (t) => {
+test('scaling a Deployment down SIGTERMs the processes of the removed pods', async () => {
   const namespace = await createNamespace(suite.cluster, 'scale-down');
-  const markers = markerDir(t);
   const { apps } = apis();
   await apps.createNamespacedDeployment({
     namespace,
     body: deployment('fleet', 3, {
       terminationGracePeriodSeconds: 20,
-      volumes: [{ name: 'markers', hostPath: { path: markers } }],
-      containers: [testappContainer(['--marker-dir=/markers'], { volumeMounts: [{ name: 'markers', mountPath: '/markers' }] })],
+      containers: [testappContainer()],
     }),
   });
   const before = await waitForPods(suite.cluster, namespace, (pods) => pods.length === 3 && pods.every(isPodReady), {
@@ -123,13 +130,12 @@ test('scaling a Deployment down SIGTERMs the processes of the removed pods', asy
   const survivors = new Set(after.map((pod) => pod.metadata?.name));
   const removed = before.map((pod) => pod.metadata?.name ?? '').filter((name) => !survivors.has(name));
   assert.equal(removed.length, 2);
-  for (const name of removed) assert.ok(existsSync(join(markers, `${name}.sigterm`)), `process of ${name} got no SIGTERM; markers: ${readdirSync(markers)}`);
-  for (const name of survivors) assert.ok(!existsSync(join(markers, `${name}.sigterm`)), `surviving pod ${name} was signalled`);
+  for (const name of removed) assert.ok(sigtermAt(namespace, name), `process of ${name} got no SIGTERM; its log:\n${containerLog(namespace, name)}`);
+  for (const name of survivors) assert.equal(sigtermAt(namespace, name!), undefined, `surviving pod ${name} was signalled`);
 });
 
-test('a pod deletion runs the preStop sleep before SIGTERM', async (t) => {
+test('a pod deletion runs the preStop sleep before SIGTERM', async () => {
   const namespace = await createNamespace(suite.cluster, 'prestop');
-  const markers = markerDir(t);
   const { core } = apis();
   await core.createNamespacedPod({
     namespace,
@@ -137,13 +143,7 @@ test('a pod deletion runs the preStop sleep before SIGTERM', async (t) => {
       metadata: { name: 'patient' },
       spec: {
         terminationGracePeriodSeconds: 30,
-        volumes: [{ name: 'markers', hostPath: { path: markers } }],
-        containers: [
-          testappContainer(['--marker-dir=/markers'], {
-            volumeMounts: [{ name: 'markers', mountPath: '/markers' }],
-            lifecycle: { preStop: { sleep: { seconds: 3 } } },
-          }),
-        ],
+        containers: [testappContainer([], { lifecycle: { preStop: { sleep: { seconds: 3 } } } })],
       },
     },
   });
@@ -151,7 +151,8 @@ test('a pod deletion runs the preStop sleep before SIGTERM', async (t) => {
   const deletedAt = Date.now();
   await core.deleteNamespacedPod({ namespace, name: 'patient' });
   await waitForPods(suite.cluster, namespace, (pods) => pods.length === 0, { description: 'pod patient to be gone' });
-  const signalledAt = Date.parse(readFileSync(join(markers, 'patient.sigterm'), 'utf8').trim());
+  const signalledAt = sigtermAt(namespace, 'patient');
+  assert.ok(signalledAt !== undefined, `no SIGTERM in the log:\n${containerLog(namespace, 'patient')}`);
   assert.ok(signalledAt - deletedAt >= 2500, `SIGTERM came ${signalledAt - deletedAt}ms after the delete; preStop sleeps 3s`);
 });
 
@@ -178,7 +179,7 @@ test('a crashing container restarts with back-off and its restart count rises', 
   assert.equal(isPodReady(pod!), false);
 });
 
-test('our image that cannot start reports why, like a real kubelet', async () => {
+test('a command the image does not have is a StartError, like a real kubelet', async () => {
   const namespace = await createNamespace(suite.cluster, 'cannot-start');
   const { core } = apis();
   await core.createNamespacedPod({
@@ -192,7 +193,7 @@ test('our image that cannot start reports why, like a real kubelet', async () =>
     { description: 'broken to report a StartError' },
   );
   const status = pod!.status!.containerStatuses![0]!;
-  assert.match(status.lastState?.terminated?.message ?? '', /cannot honour command/);
+  assert.match(status.lastState?.terminated?.message ?? '', /exec: "\/bin\/testapp": stat \/bin\/testapp: no such file or directory/);
   assert.ok(['RunContainerError', 'CrashLoopBackOff'].includes(status.state?.waiting?.reason ?? ''), JSON.stringify(status.state));
 });
 
@@ -300,18 +301,22 @@ test('a PersistentVolumeClaim is provisioned as a directory, bound, and mounted'
       metadata: { name: 'reader' },
       spec: {
         volumes: [{ name: 'models', persistentVolumeClaim: { claimName: 'models' } }],
-        containers: [testappContainer(['--config=/mnt/pvc/models/model.onnx'], { volumeMounts: [{ name: 'models', mountPath: '/mnt/pvc/models' }] })],
+        containers: [testappContainer([], { volumeMounts: [{ name: 'models', mountPath: '/mnt/pvc/models' }] })],
       },
     },
   });
   const [pod] = await waitForPods(suite.cluster, namespace, (pods) => pods.length === 1 && isPodReady(pods[0]!), { description: 'pod reader to be Ready' });
   const claim = await core.readNamespacedPersistentVolumeClaim({ namespace, name: 'models' });
   assert.equal(claim.status?.phase, 'Bound');
-  const { argv } = await getJson<{ argv: string[] }>(podUrl(pod!, '/env'));
-  assert.equal(argv[2], `--config=${join(suite.cluster.layout.pvcDir, namespace, 'models')}/model.onnx`);
+  // The claim is a directory on the host: what a user copies there, the pod sees at its mountPath.
+  writeFileSync(join(suite.cluster.layout.pvcDir, namespace, 'models', 'model.onnx'), 'weights');
+  const file = await getJson<{ content: string }>(podUrl(pod!, '/file?path=/mnt/pvc/models/model.onnx'));
+  assert.equal(file.content, 'weights');
+  const written = await getJson<{ written?: string }>(podUrl(pod!, '/write?path=/mnt/pvc/models/out.txt'), { method: 'POST' });
+  assert.equal(written.written, '/mnt/pvc/models/out.txt', 'the non-root container can write to its claim');
 });
 
-test('ConfigMap, Secret and emptyDir volumes are mounted and their paths rewritten', async () => {
+test('ConfigMap, Secret, emptyDir and service-account volumes are mounted where the pod says', async () => {
   const namespace = await createNamespace(suite.cluster, 'volumes');
   const { core } = apis();
   await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'settings' }, data: { 'mode.txt': 'fast' } } });
@@ -327,11 +332,7 @@ test('ConfigMap, Secret and emptyDir volumes are mounted and their paths rewritt
           { name: 'scratch', emptyDir: {} },
         ],
         containers: [
-          testappContainer(['--config=/etc/app/mode.txt', '/var/creds/token', 'file:///scratch/x'], {
-            env: [
-              { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
-              { name: 'SCRATCH', value: '/scratch' },
-            ],
+          testappContainer(['--config=/etc/app/mode.txt'], {
             volumeMounts: [
               { name: 'settings', mountPath: '/etc/app' },
               { name: 'creds', mountPath: '/var/creds', readOnly: true },
@@ -343,23 +344,41 @@ test('ConfigMap, Secret and emptyDir volumes are mounted and their paths rewritt
     },
   });
   const [pod] = await waitForPods(suite.cluster, namespace, (pods) => pods.length === 1 && isPodReady(pods[0]!), { description: 'mounted to be Ready' });
-  const { argv, env } = await getJson<{ argv: string[]; env: Record<string, string> }>(podUrl(pod!, '/env'));
-  const [, , config, token, scratchUri] = argv as [string, string, string, string, string];
-  assert.match(config, /^--config=\/.+\/mode\.txt$/);
-  assert.equal(readFileSync(config.slice('--config='.length), 'utf8'), 'fast');
-  assert.equal(readFileSync(token, 'utf8'), 's3cret');
-  assert.ok(existsSync(env.SCRATCH!), `emptyDir ${env.SCRATCH} exists on the host`);
-  assert.equal(scratchUri, `file://${env.SCRATCH}/x`);
-  // The service-account credentials reach the process as a kubeconfig.
-  assert.ok(env.KUBECONFIG && existsSync(env.KUBECONFIG), 'KUBECONFIG is set and exists');
+  const read = async (path: string): Promise<string> => (await getJson<{ content: string }>(podUrl(pod!, `/file?path=${path}`))).content;
+  const write = async (path: string) => getJson<{ written?: string; error?: string }>(podUrl(pod!, `/write?path=${path}`), { method: 'POST' });
+  const { argv } = await getJson<{ argv: string[] }>(podUrl(pod!, '/env'));
+  assert.ok(argv.includes('--config=/etc/app/mode.txt'), `arguments reach the process as written: ${argv}`);
+  assert.equal(await read('/etc/app/mode.txt'), 'fast');
+  assert.equal(await read('/var/creds/token'), 's3cret');
+  assert.deepEqual(await write('/scratch/x'), { written: '/scratch/x' });
+  assert.deepEqual(await write('/var/creds/x'), { error: 'EROFS' }, 'a readOnly mount is read-only');
+  assert.deepEqual(await write('/app/x'), { error: 'EROFS' }, 'readOnlyRootFilesystem holds');
+  // The ServiceAccount admission plugin's projected volume, at the path in-cluster clients read.
+  assert.equal(await read('/var/run/secrets/kubernetes.io/serviceaccount/namespace'), namespace);
+  assert.match(await read('/var/run/secrets/kubernetes.io/serviceaccount/token'), /^ey/);
+  assert.match(await read('/etc/hosts'), new RegExp(`${pod!.status!.podIP!.replaceAll('.', '\\.')}\\tmounted`));
+  // Nothing of the host is visible: the checkout is not there.
+  assert.equal((await fetch(podUrl(pod!, `/file?path=${join(process.cwd(), 'package.json')}`))).status, 404);
 });
 
-test('images the kubelet does not know are reported Running and Ready without running anything', async () => {
+test('images under the simulated registry are reported Running and Ready without running anything', async () => {
   const namespace = await createNamespace(suite.cluster, 'simulated');
   const { core } = apis();
   await core.createNamespacedPod({
     namespace,
-    body: { metadata: { name: 'nginx' }, spec: { containers: [{ name: 'nginx', image: 'nginx:1.27', readinessProbe: { exec: { command: ['true'] } } }] } },
+    body: {
+      metadata: { name: 'nginx' },
+      spec: {
+        containers: [
+          {
+            name: 'nginx',
+            image: 'simulated.modelship.invalid/library/nginx:1.27',
+            readinessProbe: { exec: { command: ['true'] } },
+            securityContext: testappContainer().securityContext,
+          },
+        ],
+      },
+    },
   });
   const [pod] = await waitForPods(suite.cluster, namespace, (pods) => pods.length === 1 && isPodReady(pods[0]!), { description: 'nginx to be Ready' });
   assert.equal(pod!.status?.phase, 'Running');
@@ -367,51 +386,3 @@ test('images the kubelet does not know are reported Running and Ready without ru
   await core.deleteNamespacedPod({ namespace, name: 'nginx' });
   await waitForPods(suite.cluster, namespace, (pods) => pods.length === 0, { description: 'nginx to be deleted' });
 });
-
-
-test(
-  'a Deployment of the runtime image fetches its model in an init container and serves it',
-  async () => {
-    const namespace = await createNamespace(suite.cluster, 'runtime');
-    const { apps } = apis();
-    const podIP = { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } };
-    await apps.createNamespacedDeployment({
-      namespace,
-      body: deployment('linear', 1, {
-        volumes: [
-          { name: 'fixtures', hostPath: { path: join(REPO_ROOT, 'runtime', 'fixtures') } },
-          { name: 'model', emptyDir: {} },
-        ],
-        initContainers: [
-          {
-            name: 'fetch',
-            image: 'ghcr.io/modelship/runtime:0.1.0',
-            args: ['fetch', '--uri=file:///fixtures/linear_regression.onnx', '--dest=/model/model.onnx'],
-            volumeMounts: [
-              { name: 'fixtures', mountPath: '/fixtures', readOnly: true },
-              { name: 'model', mountPath: '/model' },
-            ],
-          },
-        ],
-        containers: [
-          {
-            name: 'runtime',
-            image: 'ghcr.io/modelship/runtime:0.1.0',
-            args: ['serve', '--model=/model/model.onnx', '--name=linear', '--model-version=1', '--host=$(POD_IP)', '--port=8080', '--threads=1'],
-            env: [podIP],
-            volumeMounts: [{ name: 'model', mountPath: '/model' }],
-            readinessProbe: { httpGet: { path: '/v2/health/ready', port: 8080 }, periodSeconds: 1 },
-            livenessProbe: { httpGet: { path: '/v2/health/live', port: 8080 }, periodSeconds: 5 },
-          },
-        ],
-      }),
-    });
-    const [pod] = await waitForPods(suite.cluster, namespace, (pods) => pods.length === 1 && isPodReady(pods[0]!), {
-      labelSelector: 'app=linear',
-      description: 'the runtime pod to be Ready',
-      timeoutMs: 180_000,
-    });
-    const metadata = await getJson<{ name: string }>(podUrl(pod!, '/v2/models/linear'));
-    assert.equal(metadata.name, 'linear');
-  },
-);

@@ -20,12 +20,14 @@ export interface DemoCluster {
   podsDir: string;
   /** Control-plane and kubelet logs. */
   logsDir: string;
+  /** PersistentVolumeClaims are directories here: <pvcDir>/<namespace>/<claim>. */
+  pvcDir: string;
   /** True when the cluster runs under the background supervisor and outlives the demo. */
   background: boolean;
   stop(): Promise<void>;
 }
 
-const CLI = join(REPO_ROOT, 'test', 'cluster', 'cli.ts');
+const CLI = join(REPO_ROOT, 'proving-ground', 'cli.ts');
 
 export async function startDemoCluster(options: { dir: string; keep: boolean; onProgress: (line: string) => void }): Promise<DemoCluster> {
   const { dir } = options;
@@ -44,6 +46,7 @@ export async function startDemoCluster(options: { dir: string; keep: boolean; on
       kubeconfigPath: cluster.kubeconfigPath,
       podsDir: layout.podsDir,
       logsDir: layout.logsDir,
+      pvcDir: layout.pvcDir,
       background: false,
       stop: () => cluster.stop(),
     };
@@ -60,6 +63,7 @@ export async function startDemoCluster(options: { dir: string; keep: boolean; on
     kubeconfigPath,
     podsDir: layout.podsDir,
     logsDir: layout.logsDir,
+    pvcDir: layout.pvcDir,
     background: true,
     stop: async () => {
       const result = await runCli(['down', '--dir', dir], options.onProgress);

@@ -9,7 +9,7 @@
 //              the runtime's fetch refuses it (sha256 mismatch)
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { dump } from 'js-yaml';
 import { REPO_ROOT } from '../../proving-ground/cluster.ts';
@@ -24,7 +24,9 @@ export const REPLICAS = 4;
 
 export interface ModelFile {
   version: string;
+  /** The file on this machine; copyIntoClaim puts it in the namespace's `models` claim. */
   path: string;
+  /** Where pods read it: pvc://models/diabetes-v<version>.onnx. */
   uri: string;
   /** The digest pinned in spec.model.sha256. */
   sha256: string;
@@ -35,10 +37,10 @@ export function sha256Of(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
-/**
- * Makes sure the model files exist (running `npm run fixtures` if the fixture is missing) and that file:// URIs
- * of them reach the runtime pods, and describes them.
- */
+/** The PersistentVolumeClaim in the demo namespace that holds the model files, as a user would upload them. */
+export const MODEL_CLAIM = 'models';
+
+/** Makes sure the model files exist (running `npm run fixtures` if the fixture is missing) and describes them. */
 export function prepareModels(workDir: string, log: (line: string) => void): { v1: ModelFile; v2: ModelFile; v3: ModelFile } {
   if (!existsSync(FIXTURES.linearRegression)) {
     log('runtime/fixtures/linear_regression.onnx is missing; running `npm run fixtures` (needs Python 3.10+)');
@@ -55,12 +57,30 @@ export function prepareModels(workDir: string, log: (line: string) => void): { v
   // Written by writeBrokenModel() when it is needed (the cluster start empties workDir).
   const v3Path = join(workDir, 'models', 'diabetes-v3.onnx');
 
-  const file = (version: string, path: string, sha256: string, what: string): ModelFile => ({ version, path, uri: `file://${path}`, sha256, what });
+  const file = (version: string, path: string, sha256: string, what: string): ModelFile => ({
+    version,
+    path,
+    uri: `pvc://${MODEL_CLAIM}/${claimFileName(version)}`,
+    sha256,
+    what,
+  });
   return {
     v1: file('1', FIXTURES.linearRegression, sha256Of(FIXTURES.linearRegression), 'LinearRegression, trained on all 442 rows'),
     v2: file('2', v2Path, sha256Of(v2Path), 'Ridge(alpha=0.1), retrained with 20% held out'),
     v3: file('3', v3Path, sha256Of(v2Path), 'an upload cut short: half the bytes of v2, pinned to the full file\'s sha256'),
   };
+}
+
+function claimFileName(version: string): string {
+  return `diabetes-v${version}.onnx`;
+}
+
+/** Copies a model file into the claim's directory (the local provisioner's claims are directories). */
+export function copyIntoClaim(claimDir: string, model: ModelFile): string {
+  mkdirSync(claimDir, { recursive: true });
+  const target = join(claimDir, claimFileName(model.version));
+  copyFileSync(model.path, target);
+  return target;
 }
 
 /** Writes version 3: the first half of version 2's file. */

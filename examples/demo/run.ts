@@ -7,7 +7,7 @@ import { startDemoCluster } from './cluster.ts';
 import type { DemoCluster } from './cluster.ts';
 import { Kube, pluginPath } from './kube.ts';
 import type { DemoEvent } from './kube.ts';
-import { NAME, NAMESPACE, REPLICAS, prepareModels, writeBrokenModel, writeManifest } from './models.ts';
+import { MODEL_CLAIM, NAME, NAMESPACE, REPLICAS, copyIntoClaim, prepareModels, writeBrokenModel, writeManifest } from './models.ts';
 import type { ModelFile } from './models.ts';
 import { DemoError, detail, elapsed, heading, say, setAbortSignal, setQuiet, sleep, waitFor } from './say.ts';
 import type { Claim } from './say.ts';
@@ -149,7 +149,10 @@ class Demo {
   private async installChart(): Promise<void> {
     const chart = join(REPO_ROOT, 'charts', 'modelship');
     // One operator replica on a laptop; the chart's default of two runs a standby behind leader election.
-    const args = ['install', RELEASE, chart, '--namespace', OPERATOR_NAMESPACE, '--create-namespace', '--set', 'replicaCount=1', '--wait', '--timeout', '5m'];
+    // The namespace comes first, enforcing Pod Security `restricted`: the API server itself checks the
+    // chart's pod spec (helm's --create-namespace would make it without the label).
+    await this.createRestrictedNamespace(OPERATOR_NAMESPACE);
+    const args = ['install', RELEASE, chart, '--namespace', OPERATOR_NAMESPACE, '--set', 'replicaCount=1', '--wait', '--timeout', '5m'];
     say(`$ helm ${args.map((a) => (a === chart ? 'charts/modelship' : a)).join(' ')}`);
     const result = await this.k.helm(args, 6 * 60_000);
     if (result.code !== 0) {
@@ -166,7 +169,7 @@ class Demo {
     const operator = pod.items.find((item) => item.status.phase === 'Running');
     this.claim(
       operator
-        ? `helm installed the operator: pod ${operator.metadata.name} (${operator.spec.containers[0]?.image}) runs as a local process at ${operator.status.podIP}, under ServiceAccount ${operator.spec.serviceAccountName}`
+        ? `helm installed the operator: pod ${operator.metadata.name} runs image ${operator.spec.containers[0]?.image} at ${operator.status.podIP}, under ServiceAccount ${operator.spec.serviceAccountName}`
         : 'helm installed the operator and its pod is Running',
       operator !== undefined,
     );
@@ -175,17 +178,46 @@ class Demo {
     this.claim('the chart installed the ModelDeployment CRD', crd.code === 0);
   }
 
+  /** A namespace whose pods the API server admits only under Pod Security `restricted`. */
+  private async createRestrictedNamespace(name: string): Promise<void> {
+    await this.k.kubectlOk(['create', 'namespace', name]);
+    await this.k.kubectlOk(['label', 'namespace', name, 'pod-security.kubernetes.io/enforce=restricted']);
+  }
+
+  private claimDir(): string {
+    return join(this.cluster!.pvcDir, NAMESPACE, MODEL_CLAIM);
+  }
+
+  /**
+   * The claim the model files go into, as a user would upload them to a volume; the runtime's fetch reads
+   * them through pvc:// URIs. The proving ground's provisioner makes each claim a directory.
+   */
+  private async createModelClaim(): Promise<void> {
+    const claim = {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: MODEL_CLAIM, namespace: NAMESPACE },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+    };
+    const path = join(this.options.dir, 'model-claim.json');
+    writeFileSync(path, JSON.stringify(claim));
+    say(`$ kubectl apply -f ${path}   # PersistentVolumeClaim ${MODEL_CLAIM} for the model files`);
+    await this.k.kubectlOk(['apply', '-f', path]);
+    await waitFor(`claim ${MODEL_CLAIM} to be bound`, async () => existsSync(this.claimDir()), { timeoutMs: 60_000 });
+  }
+
   // ------------------------------------------------------------------------------------------------------
   // 3. v1
 
   private async deployV1(): Promise<void> {
     const { v1 } = this.models!;
-    await this.k.kubectlOk(['create', 'namespace', NAMESPACE]);
+    await this.createRestrictedNamespace(NAMESPACE);
     await waitFor(`the default ServiceAccount of namespace ${NAMESPACE}`, async () => (await this.k.kubectl(['get', 'serviceaccount', 'default', '-n', NAMESPACE])).code === 0, {
       timeoutMs: 60_000,
     });
+    await this.createModelClaim();
     say(`Model version 1: ${v1.what}`);
-    say(`  ${v1.path}`);
+    say(`  ${v1.path} -> ${v1.uri} (${copyIntoClaim(this.claimDir(), v1)})`);
     say(`  sha256 ${v1.sha256}`);
     const { path, yaml } = writeManifest(this.options.dir, v1);
     say(`$ kubectl apply -f ${path}`);
@@ -248,7 +280,7 @@ class Demo {
     await sleep(2000);
 
     say(`Model version 2: ${v2.what}`);
-    say(`  ${v2.path}`);
+    say(`  ${v2.path} -> ${v2.uri} (${copyIntoClaim(this.claimDir(), v2)})`);
     say(`  sha256 ${v2.sha256}`);
     const { path } = writeManifest(this.options.dir, v2);
     say(`$ kubectl apply -f ${path}     # spec.model: version "2", the new uri and sha256`);
@@ -302,7 +334,7 @@ class Demo {
     const { v2, v3 } = this.models!;
     writeBrokenModel(v2, v3);
     say(`Model version 3: ${v3.what}`);
-    say(`  ${v3.path}`);
+    say(`  ${v3.path} -> ${v3.uri} (${copyIntoClaim(this.claimDir(), v3)})`);
     say(`  sha256 pinned: ${v3.sha256}`);
     const { path } = writeManifest(this.options.dir, v3);
     say(`$ kubectl apply -f ${path}`);

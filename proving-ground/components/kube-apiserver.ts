@@ -48,5 +48,11 @@ export function apiServerArgs(config: ApiServerConfig): string[] {
     '--audit-log-maxsize=200',
     '--audit-log-maxbackup=1',
     '--profiling=false',
+    // Logs go through the nodes' kubelet API (kubelet/kubelet-server.ts): the API server authenticates
+    // with its client certificate and verifies the kubelet's serving certificate against the cluster CA.
+    `--kubelet-client-certificate=${files.apiserverKubeletClientCertificate}`,
+    `--kubelet-client-key=${files.apiserverKubeletClientKey}`,
+    `--kubelet-certificate-authority=${files.caCertificate}`,
+    '--kubelet-preferred-address-types=InternalIP',
   ];
 }

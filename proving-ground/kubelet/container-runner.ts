@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { V1Container } from '@kubernetes/client-node';
 import { tailFile } from '../lib/log-tail.ts';
@@ -8,6 +7,7 @@ import { delay } from '../lib/wait.ts';
 import { RestartBackoff } from './backoff.ts';
 import type { BackoffPolicy } from './backoff.ts';
 import { ContainerConfigError } from './env.ts';
+import { ImagePullError } from './images.ts';
 import { runPreStop } from './prestop.ts';
 import { ProbeLoop, runProbe } from './probes.ts';
 import type { ContainerStatusRecord, TerminatedState } from './status-types.ts';
@@ -19,19 +19,14 @@ export type Launch =
   | { kind: 'simulated' }
   | {
       kind: 'process';
-      /** Node program to run, e.g. <repo>/runtime/main.ts */
-      entry: string;
+      /** The sandbox wrapper (sandbox.ts) that sets up the container and execs its program. */
+      command: string;
       args: string[];
       env: Record<string, string>;
       cwd: string;
-      /** Extra Node options placed before the entry (see pod-worker.ts). */
-      nodeOptions: string[];
+      /** The image's id, for status.imageID. */
+      imageID: string;
     };
-
-/** The container cannot be started at all (like a missing executable): StartError / RunContainerError. */
-export class StartFailure extends Error {
-  override name = 'StartFailure';
-}
 
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
 
@@ -42,7 +37,7 @@ export interface RunnerHost {
   readonly podLabel: string;
   readonly backoff: BackoffPolicy;
   terminationGraceSeconds(): number;
-  prepare(container: V1Container): Promise<Launch>;
+  prepare(container: V1Container, restartCount: number): Promise<Launch>;
   logPath(containerName: string, restartCount: number): string;
   trackProcessGroup(processGroup: number, running: boolean): void;
   changed(): void;
@@ -66,6 +61,7 @@ export class ContainerRunner {
   private readonly restartPolicy: RestartPolicy;
   private readonly isInit: boolean;
   private readonly backoff: RestartBackoff;
+  private readonly pullBackoff: RestartBackoff;
   private readonly wake = new AbortController();
   private process: ManagedProcess | undefined;
   private probes: ProbeLoop[] = [];
@@ -79,6 +75,7 @@ export class ContainerRunner {
     this.restartPolicy = options.restartPolicy;
     this.isInit = options.isInit;
     this.backoff = new RestartBackoff(host.backoff);
+    this.pullBackoff = new RestartBackoff(host.backoff);
     this.status = {
       name: container.name,
       image: container.image ?? '',
@@ -122,9 +119,13 @@ export class ContainerRunner {
     while (!this.stopping) {
       let launch: Launch;
       try {
-        launch = await this.host.prepare(this.container);
+        launch = await this.host.prepare(this.container, this.status.restartCount);
       } catch (error) {
         if (this.stopping) break;
+        if (error instanceof ImagePullError) {
+          await this.imagePullBackOff(error.message);
+          continue;
+        }
         if (error instanceof ContainerConfigError || error instanceof VolumeSetupError) {
           // The kubelet retries configuration problems on its sync loop.
           this.setState({ state: { waiting: { reason: 'CreateContainerConfigError', message: error.message } } });
@@ -138,6 +139,7 @@ export class ContainerRunner {
       if (this.stopping) break;
 
       if (launch.kind === 'simulated') return this.simulate();
+      this.status.imageID = launch.imageID;
 
       const startedAt = new Date();
       let process: ManagedProcess;
@@ -205,6 +207,18 @@ export class ContainerRunner {
     return undefined;
   }
 
+  /** ErrImagePull until the next sync, then ImagePullBackOff (10s doubling, as the kubelet's image back-off). */
+  private async imagePullBackOff(message: string): Promise<void> {
+    this.setState({ state: { waiting: { reason: 'ErrImagePull', message } } });
+    await delay(1000, this.wake.signal);
+    if (this.stopping) return;
+    const waitMs = Math.max(this.pullBackoff.nextDelay(0), 1000);
+    this.setState({
+      state: { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image ${JSON.stringify(this.container.image ?? '')}: ErrImagePull: ${message}` } },
+    });
+    await delay(waitMs, this.wake.signal);
+  }
+
   private startFailed(error: unknown): TerminatedState {
     const message = error instanceof Error ? error.message : String(error);
     this.host.log(`cannot start container ${this.container.name} of ${this.host.podLabel}: ${message}`);
@@ -213,13 +227,10 @@ export class ContainerRunner {
   }
 
   private spawn(launch: Extract<Launch, { kind: 'process' }>): ManagedProcess {
-    if (!existsSync(launch.entry)) {
-      throw new StartFailure(`exec: "${launch.entry}": no such file (the image's program is not in this checkout)`);
-    }
     return spawnLogged({
       name: `${this.host.podLabel}/${this.container.name}`,
-      command: process.execPath,
-      args: [...launch.nodeOptions, launch.entry, ...launch.args],
+      command: launch.command,
+      args: launch.args,
       env: launch.env,
       cwd: launch.cwd,
       logPath: this.host.logPath(this.container.name, this.status.restartCount),

@@ -1,33 +1,27 @@
-import { join } from 'node:path';
+import { isSimulatedImage, SIMULATED_REGISTRY } from '../images/store.ts';
+import type { ImageStore, StoredImage } from '../images/store.ts';
 
-/** How the local kubelet runs an image (ADR 0001). */
+/** How the local kubelet runs a container's image. */
 export type ImagePlan =
-  | { kind: 'process'; repository: string; entry: string }
-  /** Not ours: reported Running/Ready without running anything, as kwok does. */
-  | { kind: 'simulated'; repository: string };
+  | { kind: 'image'; image: StoredImage }
+  /** Under the reserved registry: reported Running/Ready without running anything, as kwok does. */
+  | { kind: 'simulated' };
 
-/** Our images, by the end of the repository path, and the repo file each one runs. */
-const OUR_IMAGES: Record<string, string> = {
-  'modelship/runtime': 'runtime/main.ts',
-  'modelship/operator': 'src/main.ts',
-  // Used only by the proving ground's own tests.
-  'modelship/testapp': 'proving-ground/testapp.ts',
-};
-
-/** "ghcr.io/modelship/runtime:0.1.0@sha256:…" → "ghcr.io/modelship/runtime" */
-export function imageRepository(image: string): string {
-  const withoutDigest = image.split('@')[0] ?? image;
-  const lastSlash = withoutDigest.lastIndexOf('/');
-  const lastColon = withoutDigest.lastIndexOf(':');
-  return lastColon > lastSlash ? withoutDigest.slice(0, lastColon) : withoutDigest;
+/**
+ * The image is not in the local store. The proving ground pulls from no registry, so this is the kubelet's
+ * ErrImagePull; the pod shows it, then ImagePullBackOff, and the kubelet tries again after the back-off.
+ */
+export class ImagePullError extends Error {
+  override name = 'ImagePullError';
 }
 
-export function planImage(image: string, repoRoot: string): ImagePlan {
-  const repository = imageRepository(image);
-  for (const [suffix, entry] of Object.entries(OUR_IMAGES)) {
-    if (repository === suffix || repository.endsWith(`/${suffix}`)) {
-      return { kind: 'process', repository, entry: join(repoRoot, entry) };
-    }
-  }
-  return { kind: 'simulated', repository };
+export async function planImage(store: ImageStore, image: string): Promise<ImagePlan> {
+  if (isSimulatedImage(image)) return { kind: 'simulated' };
+  const stored = await store.lookup(image);
+  if (stored) return { kind: 'image', image: stored };
+  throw new ImagePullError(
+    `failed to pull image "${image}": not in the proving ground's local image store (${store.root}), and the ` +
+      `proving ground pulls from no registry. Build the project's images with \`npm run images\`, or name an ` +
+      `image under ${SIMULATED_REGISTRY}/ for a container that is only simulated`,
+  );
 }

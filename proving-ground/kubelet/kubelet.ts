@@ -1,5 +1,7 @@
 import { readdirSync } from 'node:fs';
+import type { Server } from 'node:https';
 import type { V1Pod } from '@kubernetes/client-node';
+import { ImageStore } from '../images/store.ts';
 import type { ApiClient } from '../api/api-client.ts';
 import { isNotFound } from '../api/api-client.ts';
 import { runListWatch } from '../api/list-watch.ts';
@@ -11,10 +13,14 @@ import { claimAddressBlock } from './address-block.ts';
 import type { AddressBlock } from './address-block.ts';
 import { PodIpAllocator } from './pod-ips.ts';
 import { PodWorker } from './pod-worker.ts';
+import { startKubeletServer } from './kubelet-server.ts';
+import type { ContainerLogSource } from './kubelet-server.ts';
 
 export interface KubeletNode {
   name: string;
   allocatable: { cpu: string; memory: string };
+  /** The port of this node's kubelet API (on HOST_IP); none is served when unset. */
+  port?: number;
 }
 
 export interface LocalKubeletOptions {
@@ -22,9 +28,11 @@ export interface LocalKubeletOptions {
   nodes: KubeletNode[];
   podsDir: string;
   pvcDir: string;
-  repoRoot: string;
+  /** Where container images come from (images/store.ts); default: the user's image store. */
+  images?: ImageStore;
   apiServerUrl: string;
-  certificateAuthorityPem: string;
+  /** TLS for the kubelet API: serving certificate and key, and the CA that signs the API server's client certificate. */
+  serving?: { certificatePem: string; privateKeyPem: string; clientCaPem: string };
   /** CrashLoopBackOff timing; defaults to the kubelet's 10s doubling to 5 min. */
   backoff?: BackoffPolicy;
   /** Told about every process group a pod starts, so they die with us. */
@@ -44,19 +52,32 @@ export class LocalKubelet {
   private readonly workers = new Map<string, PodWorker>();
   private readonly addressBlock: AddressBlock;
   private readonly ips: PodIpAllocator;
+  private readonly images: ImageStore;
   private readonly watches = new AbortController();
   private readonly processGroups = new Set<number>();
+  private servers: Server[] = [];
   private stopped = false;
 
   constructor(options: LocalKubeletOptions) {
     this.options = options;
     this.addressBlock = claimAddressBlock();
     this.ips = new PodIpAllocator(this.addressBlock.block);
+    this.images = options.images ?? new ImageStore();
   }
 
   /** Pods of this kubelet get addresses in 127.<block>.0.0/16. */
   get podNetwork(): string {
     return `127.${this.addressBlock.block}.0.0/16`;
+  }
+
+  /** Serves each node's kubelet API (logs) on its port. */
+  async serve(): Promise<void> {
+    const { serving } = this.options;
+    if (!serving) return;
+    for (const node of this.options.nodes) {
+      if (node.port === undefined) continue;
+      this.servers.push(await startKubeletServer({ ...serving, port: node.port, address: HOST_IP, logs: this.logSource(node.name) }));
+    }
   }
 
   start(): void {
@@ -78,6 +99,9 @@ export class LocalKubelet {
   async stop(): Promise<void> {
     this.stopped = true;
     this.watches.abort();
+    for (const server of this.servers) server.close();
+    for (const server of this.servers) server.closeAllConnections();
+    this.servers = [];
     await Promise.all([...this.workers.values()].map((worker) => worker.shutdown()));
     this.workers.clear();
     this.addressBlock.release();
@@ -96,6 +120,26 @@ export class LocalKubelet {
     const prefix = `${namespace}_${name}_`;
     const match = readdirSafe(this.options.podsDir).find((entry) => entry.startsWith(prefix));
     return match ? `${this.options.podsDir}/${match}` : undefined;
+  }
+
+  private workerFor(namespace: string, name: string): PodWorker | undefined {
+    return [...this.workers.values()].find((worker) => worker.pod.metadata?.namespace === namespace && worker.pod.metadata?.name === name);
+  }
+
+  /** The logs of the pods bound to one node, for its kubelet API. */
+  private logSource(nodeName: string): ContainerLogSource {
+    const onNode = (namespace: string, name: string): PodWorker | undefined => {
+      const worker = this.workerFor(namespace, name);
+      return worker?.pod.spec?.nodeName === nodeName ? worker : undefined;
+    };
+    return {
+      podDirectory: (namespace, name) => (onNode(namespace, name) ? this.podDirectory(namespace, name) : undefined),
+      containerNames: (namespace, name) => {
+        const spec = onNode(namespace, name)?.pod.spec;
+        return spec ? [...(spec.initContainers ?? []), ...spec.containers].map((container) => container.name) : undefined;
+      },
+      isRunning: (namespace, name, container, restart) => onNode(namespace, name)?.isRunning(container, restart) ?? false,
+    };
   }
 
   private onList(nodeName: string, pods: V1Pod[]): void {
@@ -127,9 +171,8 @@ export class LocalKubelet {
         api: this.options.api,
         ips: this.ips,
         podsDir: this.options.podsDir,
-        repoRoot: this.options.repoRoot,
+        images: this.images,
         apiServerUrl: this.options.apiServerUrl,
-        certificateAuthorityPem: this.options.certificateAuthorityPem,
         hostIP: HOST_IP,
         backoff: this.options.backoff ?? KUBELET_CRASH_BACKOFF,
         volumeServices: apiVolumeServices(this.options.api, this.options.pvcDir),

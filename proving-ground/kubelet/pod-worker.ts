@@ -1,17 +1,19 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type { ApiClient } from '../api/api-client.ts';
 import { isNotFound } from '../api/api-client.ts';
-import { renderKubeconfig } from '../kubeconfig.ts';
+import type { ImageStore } from '../images/store.ts';
 import { describeError, delay } from '../lib/wait.ts';
 import type { BackoffPolicy } from './backoff.ts';
-import { ContainerRunner, StartFailure } from './container-runner.ts';
+import { ContainerRunner } from './container-runner.ts';
 import type { Launch, RestartPolicy, RunOutcome, RunnerHost } from './container-runner.ts';
 import { ContainerConfigError, resolveContainerEnv } from './env.ts';
-import { expandVariables } from './expand.ts';
+import { containerArgv, containerEnv, effectiveSecurityContext, parseImageUser, resolveUser, verifyRunAsNonRoot } from './container-spec.ts';
+import { managedHostsFile } from './etc-hosts.ts';
 import { planImage } from './images.ts';
-import { MountTable } from './mount-paths.ts';
+import { checkExecutable, sandboxCommand, sandboxScript } from './sandbox.ts';
+import type { SandboxMount } from './sandbox.ts';
 import type { PodIpAllocator } from './pod-ips.ts';
 import { buildPodStatus, ConditionClock } from './pod-status.ts';
 import type { PodPhase } from './status-types.ts';
@@ -20,16 +22,12 @@ import { PodStatusWriter } from './status-writer.ts';
 import { prepareVolumes, VolumeSetupError } from './volumes.ts';
 import type { PreparedVolumes, VolumeServices } from './volumes.ts';
 
-/** Where the ServiceAccount admission plugin mounts the API credentials. */
-const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
-
 export interface PodWorkerDeps {
   api: ApiClient;
   ips: PodIpAllocator;
   podsDir: string;
-  repoRoot: string;
+  images: ImageStore;
   apiServerUrl: string;
-  certificateAuthorityPem: string;
   hostIP: string;
   backoff: BackoffPolicy;
   volumeServices: VolumeServices;
@@ -120,6 +118,12 @@ export class PodWorker {
     }
     // Readiness gates are conditions others set; they can change our Ready.
     if (this.sandboxReady && (pod.spec?.readinessGates ?? []).length > 0) this.publish();
+  }
+
+  /** Whether run `restart` of a container is the one running now (its log may still grow). */
+  isRunning(containerName: string, restart: number): boolean {
+    const runner = [...this.initRunners, ...this.mainRunners].find((candidate) => candidate.status.name === containerName);
+    return runner !== undefined && runner.status.restartCount === restart && 'running' in runner.status.state;
   }
 
   /** The pod is gone from the API (deleted with grace 0 by someone, or by us). */
@@ -283,7 +287,7 @@ export class PodWorker {
         this.deps.volumeServices
           .requestToken(file.spec)
           .then((issued) => {
-            writeFileSync(file.path, issued.token, { mode: 0o600 });
+            writeFileSync(file.path, issued.token, { mode: 0o644 });
             file.expirationTimestamp = issued.expirationTimestamp;
             file.issuedAt = Date.now();
           })
@@ -302,7 +306,7 @@ export class PodWorker {
       podLabel: this.label(),
       backoff: this.deps.backoff,
       terminationGraceSeconds: () => this.pod.spec?.terminationGracePeriodSeconds ?? 30,
-      prepare: (container) => this.prepareLaunch(container),
+      prepare: (container, restartCount) => this.prepareLaunch(container, restartCount),
       logPath: (containerName, restartCount) => join(this.podDir, 'logs', containerName, `${restartCount}.log`),
       trackProcessGroup: (processGroup, running) => this.deps.trackProcessGroup(processGroup, running),
       changed: () => this.publish(),
@@ -310,14 +314,12 @@ export class PodWorker {
     };
   }
 
-  private async prepareLaunch(container: V1Container): Promise<Launch> {
-    const plan = planImage(container.image ?? '', this.deps.repoRoot);
+  private async prepareLaunch(container: V1Container, restartCount: number): Promise<Launch> {
+    const plan = await planImage(this.deps.images, container.image ?? '');
     if (plan.kind === 'simulated') return { kind: 'simulated' };
-    if (container.command && container.command.length > 0) {
-      throw new StartFailure(
-        `the local kubelet runs ${plan.repository} as "node ${plan.entry}" and cannot honour command ${JSON.stringify(container.command)}; set args only (ADR 0001)`,
-      );
-    }
+    const { image } = plan;
+    const imageUser = parseImageUser(image.config.User);
+    verifyRunAsNonRoot(this.pod, container, imageUser);
     const podIP = this.podIP ?? this.deps.hostIP;
     const declared = await resolveContainerEnv({
       pod: this.pod,
@@ -327,67 +329,103 @@ export class PodWorker {
       nodeAllocatable: this.deps.nodeAllocatable(this.pod.spec?.nodeName ?? ''),
       objects: this.deps.volumeServices.objects,
     });
-
-    const mounts = new MountTable(
-      (container.volumeMounts ?? []).map((mount) => {
-        const hostPath = this.volumes?.hostPaths.get(mount.name);
-        if (hostPath === undefined) throw new ContainerConfigError(`volumeMount ${mount.name} names no volume of the pod`);
-        return { mountPath: mount.mountPath, hostPath: mount.subPath ? join(hostPath, mount.subPath) : hostPath };
-      }),
-      // The repository and the cluster's directory (which holds podsDir) are visible to pods at their host paths.
-      [this.deps.repoRoot, dirname(this.deps.podsDir)],
-    );
-
-    const containerDir = join(this.podDir, 'containers', container.name);
-    mkdirSync(containerDir, { recursive: true });
     const apiServer = new URL(this.deps.apiServerUrl);
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-      HOME: containerDir,
-      HOSTNAME: this.pod.spec?.hostname ?? this.name,
-      // What in-cluster clients look for; here they lead to the real API server.
+    // What in-cluster clients look for (the `kubernetes` Service's variables); here they lead to the real
+    // API server, which pods reach on the shared loopback.
+    const kubeletEnv: Record<string, string> = {
+      HOSTNAME: this.podHostname(),
       KUBERNETES_SERVICE_HOST: apiServer.hostname,
       KUBERNETES_SERVICE_PORT: apiServer.port,
       KUBERNETES_SERVICE_PORT_HTTPS: apiServer.port,
     };
-    const tokenFile = mounts.toHostPath(`${SERVICE_ACCOUNT_DIR}/token`);
-    if (tokenFile && existsSync(tokenFile)) env.KUBECONFIG = this.writeServiceAccountKubeconfig(tokenFile);
-    for (const [name, value] of declared) env[name] = mounts.rewrite(value);
+    const argv = containerArgv(container, image.config, new Map([...Object.entries(kubeletEnv), ...declared]));
+    const env = containerEnv(image.config, declared, kubeletEnv);
+    checkExecutable(image.rootfs, argv[0]!, env.PATH ?? '');
+    const identity = readIdentityFiles(image.rootfs);
+    const user = resolveUser(effectiveSecurityContext(this.pod, container), imageUser, identity);
+    // runc sets HOME from the user's passwd entry when the image and pod leave it unset.
+    env.HOME ??= passwdHome(identity.passwd, user.uid) ?? '/';
 
-    const args = (container.args ?? []).map((arg) => mounts.rewrite(expandVariables(arg, (name) => declared.get(name))));
-    const workingDir = container.workingDir ? (mounts.toHostPath(container.workingDir) ?? this.deps.repoRoot) : this.deps.repoRoot;
-    return {
-      kind: 'process',
-      entry: plan.entry,
-      args,
-      env,
-      cwd: workingDir,
-      // A Node option that does nothing (the file is never created) but puts
-      // the pod's directory on the process's command line, so every process
-      // of a cluster can be found by its directory (`pgrep -f <cluster dir>`)
-      // and none can hide from cluster:down.
-      nodeOptions: [`--env-file-if-exists=${join(containerDir, 'proving-ground.env')}`],
-    };
+    const containerDir = join(this.podDir, 'containers', container.name, String(restartCount));
+    mkdirSync(containerDir, { recursive: true });
+    const scriptPath = join(containerDir, 'start.sh');
+    const script = sandboxScript({
+      imageRootfs: image.rootfs,
+      containerDir,
+      mounts: this.containerMounts(container),
+      etcFiles: this.etcFiles(),
+      readOnlyRootFilesystem: container.securityContext?.readOnlyRootFilesystem === true,
+      uid: user.uid,
+      gid: user.gid,
+      workingDir: container.workingDir || image.config.WorkingDir || '/',
+      argv,
+    });
+    writeFileSync(scriptPath, script, { mode: 0o600 });
+    const { command, args } = sandboxCommand(scriptPath);
+    return { kind: 'process', command, args, env, cwd: containerDir, imageID: `${image.reference}@sha256:${image.id}` };
   }
 
-  /** The pod's credentials as a kubeconfig: server, cluster CA, and the projected token file. */
-  private writeServiceAccountKubeconfig(tokenFile: string): string {
-    const path = join(this.podDir, 'kubeconfig');
-    if (!existsSync(path)) {
-      writeFileSync(
-        path,
-        renderKubeconfig({
-          server: this.deps.apiServerUrl,
-          certificateAuthorityPem: this.deps.certificateAuthorityPem,
-          credentials: { tokenFile },
-          name: 'in-cluster',
-          namespace: this.namespace,
-        }),
-        { mode: 0o600 },
-      );
+  /** Each volumeMount as a bind mount of the volume's host directory (or the subPath inside it). */
+  private containerMounts(container: V1Container): SandboxMount[] {
+    return (container.volumeMounts ?? []).map((mount) => {
+      const hostPath = this.volumes?.hostPaths.get(mount.name);
+      if (hostPath === undefined) throw new ContainerConfigError(`volumeMount ${mount.name} names no volume of the pod`);
+      const volume = this.pod.spec?.volumes?.find((candidate) => candidate.name === mount.name);
+      let source = hostPath;
+      if (mount.subPath) {
+        source = join(hostPath, mount.subPath);
+        if (!source.startsWith(`${hostPath}/`)) throw new ContainerConfigError(`subPath ${mount.subPath} leaves volume ${mount.name}`);
+        // The kubelet creates a missing subPath as a directory.
+        if (!existsSync(source)) mkdirSync(source, { recursive: true, mode: 0o777 });
+      }
+      return {
+        source,
+        target: mount.mountPath,
+        readOnly: mount.readOnly === true || volume?.persistentVolumeClaim?.readOnly === true,
+        isFile: statSync(source).isFile(),
+      };
+    });
+  }
+
+  private podHostname(): string {
+    return this.pod.spec?.hostNetwork ? (this.pod.spec.nodeName ?? this.name) : (this.pod.spec?.hostname ?? this.name);
+  }
+
+  /** /etc/hosts, /etc/resolv.conf and /etc/hostname as the kubelet writes them, once per pod. */
+  private etcFiles(): { hosts: string; resolvConf: string; hostname: string } {
+    const files = { hosts: join(this.podDir, 'etc-hosts'), resolvConf: join(this.podDir, 'resolv.conf'), hostname: join(this.podDir, 'hostname') };
+    if (!existsSync(files.hosts)) {
+      // Host-network pods see the node's hosts file; others get the kubelet's managed one.
+      const hosts = this.pod.spec?.hostNetwork ? readTextOr('/etc/hosts', '') : managedHostsFile(this.podIP ?? this.deps.hostIP, this.podHostname(), this.pod);
+      writeFileSync(files.hosts, hosts, { mode: 0o644 });
+      // No cluster DNS here: the kubelet then falls back from ClusterFirst to the node's resolv.conf.
+      writeFileSync(files.resolvConf, readTextOr('/etc/resolv.conf', ''), { mode: 0o644 });
+      writeFileSync(files.hostname, `${this.podHostname()}\n`, { mode: 0o644 });
     }
-    return path;
+    return files;
   }
+}
+
+function readTextOr(path: string, fallback: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return fallback;
+  }
+}
+
+/** The image's /etc/passwd and /etc/group, where user names resolve. */
+function readIdentityFiles(rootfs: string): { passwd?: string; group?: string } {
+  const read = (path: string): string | undefined => {
+    const text = readTextOr(join(rootfs, path), '');
+    return text === '' ? undefined : text;
+  };
+  return { passwd: read('etc/passwd'), group: read('etc/group') };
+}
+
+function passwdHome(passwd: string | undefined, uid: number): string | undefined {
+  const entry = (passwd ?? '').split('\n').map((line) => line.split(':')).find((fields) => Number(fields[2]) === uid && fields[0] !== '');
+  return entry?.[5] || undefined;
 }
 
 function allCompleted(outcomes: RunOutcome[]): boolean {

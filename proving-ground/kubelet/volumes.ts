@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import type { V1KeyToPath, V1Pod, V1Volume } from '@kubernetes/client-node';
 import type { ObjectSource } from './env.ts';
@@ -76,7 +76,11 @@ async function prepareVolume(volume: V1Volume, context: VolumeContext, tokenFile
   }
 
   mkdirSync(dir, { recursive: true });
-  if (volume.emptyDir) return dir;
+  if (volume.emptyDir) {
+    // As the kubelet makes them: writable by whatever user the containers run as.
+    chmodSync(dir, 0o777);
+    return dir;
+  }
 
   if (volume.configMap) {
     const source = volume.configMap;
@@ -116,7 +120,8 @@ async function prepareVolume(volume: V1Volume, context: VolumeContext, tokenFile
           podUid: context.pod.metadata?.uid ?? '',
         };
         const issued = await context.services.requestToken(spec);
-        const path = writeInside(dir, source.serviceAccountToken.path, issued.token, 0o600);
+        // The projected volume's default mode (0644): readable by the container's non-root user.
+        const path = writeInside(dir, source.serviceAccountToken.path, issued.token, volume.projected.defaultMode ?? 0o644);
         tokenFiles.push({ path, spec, expirationTimestamp: issued.expirationTimestamp, issuedAt: Date.now() });
       }
       if (source.configMap) {

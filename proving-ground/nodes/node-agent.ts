@@ -2,7 +2,7 @@ import type { ApiClient } from '../api/api-client.ts';
 import { isConflict, isNotFound } from '../api/api-client.ts';
 import { describeError } from '../lib/wait.ts';
 import { kubeTime } from '../kubelet/status-types.ts';
-import { buildLease, buildNode, microTime, nodeConditions } from './node-object.ts';
+import { buildLease, buildNode, daemonEndpoints, microTime, nodeConditions } from './node-object.ts';
 import type { NodeSpec } from './node-object.ts';
 
 export interface NodeAgentOptions {
@@ -43,7 +43,7 @@ export class NodeAgent {
       } catch (error) {
         if (!isConflict(error)) throw error;
         node = await this.options.api.get(`/api/v1/nodes/${spec.name}`);
-        await this.postStatus(spec.name, now);
+        await this.postStatus(spec.name, now, { daemonEndpoints: daemonEndpoints(spec) });
       }
       this.uids.set(spec.name, node.metadata.uid);
       this.readySince.set(spec.name, now);
@@ -74,11 +74,11 @@ export class NodeAgent {
     this.timers = [];
   }
 
-  private async postStatus(name: string, now: string): Promise<void> {
+  private async postStatus(name: string, now: string, extra: Record<string, unknown> = {}): Promise<void> {
     await this.options.api.request('PATCH', `/api/v1/nodes/${name}/status`, {
       // Strategic merge: conditions merge by type, other fields stay as they are.
       contentType: 'application/strategic-merge-patch+json',
-      body: { status: { conditions: nodeConditions(now, this.readySince.get(name) ?? now) } },
+      body: { status: { ...extra, conditions: nodeConditions(now, this.readySince.get(name) ?? now) } },
     });
   }
 

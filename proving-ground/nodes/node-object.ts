@@ -7,6 +7,8 @@ export interface NodeSpec {
   memory: string;
   pods: number;
   labels?: Record<string, string>;
+  /** Where this node's kubelet API listens (on NODE_ADDRESS); each node of a host needs its own. */
+  kubeletPort?: number;
 }
 
 export const NODE_ADDRESS = '127.0.0.1';
@@ -67,7 +69,7 @@ export function buildNode(spec: NodeSpec, kubeletVersion: string, now: string): 
         { type: 'InternalIP', address: NODE_ADDRESS },
         { type: 'Hostname', address: spec.name },
       ],
-      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+      daemonEndpoints: daemonEndpoints(spec),
       nodeInfo: {
         machineID: randomUUID().replaceAll('-', ''),
         systemUUID: randomUUID(),
@@ -82,6 +84,11 @@ export function buildNode(spec: NodeSpec, kubeletVersion: string, now: string): 
       },
     },
   };
+}
+
+/** Where the API server reaches the node's kubelet (logs): InternalIP and this port. */
+export function daemonEndpoints(spec: NodeSpec): { kubeletEndpoint: { Port: number } } {
+  return { kubeletEndpoint: { Port: spec.kubeletPort ?? 10250 } };
 }
 
 /** The node's Lease in kube-node-lease; node-lifecycle reads its renewTime as the heartbeat. */

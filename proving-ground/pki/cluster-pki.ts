@@ -16,6 +16,8 @@ export const USERS = {
   // authorizer cannot express; it gets its own name so audit logs can tell its
   // writes apart, and cluster-admin rights.
   kubelet: { commonName: 'modelship:local-kubelet', organizations: ['system:masters'] },
+  // The API server's identity towards kubelets (logs, exec); the kubelet API serves only this name.
+  apiserverKubeletClient: { commonName: 'kube-apiserver-kubelet-client', organizations: ['system:masters'] },
 } as const;
 
 export interface ClusterPki {
@@ -25,6 +27,8 @@ export interface ClusterPki {
   controllerManager: IssuedCertificate;
   scheduler: IssuedCertificate;
   kubelet: IssuedCertificate;
+  /** The kubelet API's serving certificate, for the nodes' address (all nodes share 127.0.0.1). */
+  kubeletServing: IssuedCertificate;
   files: {
     caCertificate: string;
     caKey: string;
@@ -35,6 +39,8 @@ export interface ClusterPki {
     frontProxyCaCertificate: string;
     frontProxyClientCertificate: string;
     frontProxyClientKey: string;
+    apiserverKubeletClientCertificate: string;
+    apiserverKubeletClientKey: string;
   };
 }
 
@@ -76,6 +82,7 @@ export function createClusterPki(dir: string): ClusterPki {
   const frontProxyCa = issueCertificate({ subject: { commonName: 'modelship-front-proxy-ca' }, isCertificateAuthority: true });
   const frontProxyClient = issueCertificate({ subject: { commonName: 'front-proxy-client' }, issuer: frontProxyCa, clientAuth: true });
   const serviceAccountKeys = generateKeyPair();
+  const apiserverKubeletClient = client(USERS.apiserverKubeletClient);
 
   const pki: ClusterPki = {
     dir,
@@ -84,6 +91,12 @@ export function createClusterPki(dir: string): ClusterPki {
     controllerManager: client(USERS.controllerManager),
     scheduler: client(USERS.scheduler),
     kubelet: client(USERS.kubelet),
+    kubeletServing: issueCertificate({
+      subject: { commonName: 'modelship-proving-ground-kubelet' },
+      issuer: ca,
+      serverAuth: true,
+      alternativeNames: ['127.0.0.1', 'localhost'],
+    }),
     files: {
       caCertificate: write('ca.crt', ca.certificatePem),
       caKey: write('ca.key', ca.privateKeyPem),
@@ -94,6 +107,8 @@ export function createClusterPki(dir: string): ClusterPki {
       frontProxyCaCertificate: write('front-proxy-ca.crt', frontProxyCa.certificatePem),
       frontProxyClientCertificate: write('front-proxy-client.crt', frontProxyClient.certificatePem),
       frontProxyClientKey: write('front-proxy-client.key', frontProxyClient.privateKeyPem),
+      apiserverKubeletClientCertificate: write('apiserver-kubelet-client.crt', apiserverKubeletClient.certificatePem),
+      apiserverKubeletClientKey: write('apiserver-kubelet-client.key', apiserverKubeletClient.privateKeyPem),
     },
   };
   return pki;

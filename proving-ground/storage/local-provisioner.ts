@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1PersistentVolume, V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import type { ApiClient } from '../api/api-client.ts';
@@ -83,6 +83,8 @@ export class LocalVolumeProvisioner {
     const path = join(this.options.pvcDir, namespace, name);
     try {
       mkdirSync(path, { recursive: true });
+      // Writable by any pod user, as local-path provisioners make their directories.
+      chmodSync(path, 0o777);
       await this.options.api.create('/api/v1/persistentvolumes', {
         apiVersion: 'v1',
         kind: 'PersistentVolume',

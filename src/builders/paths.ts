@@ -1,4 +1,4 @@
-/** Where things live inside a runtime pod. The kubelet of the proving ground maps these mount paths. */
+/** Where things live inside a runtime pod: the volumes' mount paths and the files in them. */
 export const MODEL_DIR = '/mnt/models';
 export const MODEL_FILE = `${MODEL_DIR}/model.onnx`;
 export const PVC_ROOT = '/mnt/pvc';

@@ -1,8 +1,8 @@
 import { GRPC_PORT, HTTP_PORT, MODEL_FILE, AUTH_TOKEN_FILE } from './paths.ts';
 import type { RevisionTemplate } from './revision.ts';
 
-// Paths are passed as their own argument, never as --flag=/path: the proving
-// ground's kubelet rewrites arguments that start with a mount path.
+// Arguments for the runtime image's ENTRYPOINT (`modelship-runtime`): the pod
+// spec sets `args` only, so the image decides what program runs.
 
 /** `fetch` for the init container: download the model into the shared volume, checking its sha256. */
 export function fetchArgs(model: RevisionTemplate['model']): string[] {

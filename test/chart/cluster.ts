@@ -1,6 +1,6 @@
 // What the chart, GitOps and plugin tests need from the proving ground: a cluster with the chart installed
 // by the real helm, kubectl and `kubectl modelship` against it, and the operator's own logs.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,6 +23,8 @@ export interface TestCluster {
   client: KubeClient;
   /** Directory the local kubelet keeps pods in (logs); undefined on an external cluster. */
   podsDir: string | undefined;
+  /** Where the local provisioner makes claims' directories (<pvcDir>/<namespace>/<claim>). */
+  pvcDir: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -33,7 +35,9 @@ export interface TestCluster {
 export async function useCluster(): Promise<TestCluster> {
   const external = process.env.MODELSHIP_KUBECONFIG;
   if (external) {
-    return { kubeconfigPath: external, client: clientFor(external), podsDir: process.env.MODELSHIP_PODS_DIR, stop: async () => {} };
+    const podsDir = process.env.MODELSHIP_PODS_DIR;
+    const pvcDir = podsDir ? path.join(path.dirname(podsDir), 'pvc') : undefined;
+    return { kubeconfigPath: external, client: clientFor(external), podsDir, pvcDir, stop: async () => {} };
   }
   const cluster = await startCluster({
     nodes: 1,
@@ -44,6 +48,7 @@ export async function useCluster(): Promise<TestCluster> {
     kubeconfigPath: cluster.kubeconfigPath,
     client: clientFor(cluster.kubeconfigPath),
     podsDir: cluster.layout.podsDir,
+    pvcDir: cluster.layout.pvcDir,
     stop: () => cluster.stop(),
   };
 }
@@ -112,6 +117,8 @@ export const TEST_VALUES = {
 };
 
 export async function installChart(cluster: TestCluster, values: unknown = TEST_VALUES, chart = chartDir): Promise<RunResult> {
+  // Made first, so it enforces Pod Security `restricted` (helm's --create-namespace would not label it).
+  await ensureNamespace(cluster, OPERATOR_NAMESPACE);
   return helmOn(cluster, [
     'upgrade', '--install', RELEASE, chart,
     '--namespace', OPERATOR_NAMESPACE, '--create-namespace',
@@ -160,10 +167,17 @@ export async function waitReady(cluster: TestCluster, namespace: string, name: s
   }, timeoutMs);
 }
 
-/** Creates a namespace (if missing) and waits for its default ServiceAccount, which pods need. */
+/**
+ * Creates a namespace (if missing) that enforces Pod Security `restricted`, so the API server admits only
+ * pod specs that comply, and waits for its default ServiceAccount, which pods need.
+ */
 export async function ensureNamespace(cluster: TestCluster, name: string): Promise<void> {
   try {
-    await cluster.client.create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    await cluster.client.create('/api/v1/namespaces', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name, labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } },
+    });
   } catch (err) {
     if (!(err instanceof Error && /already exists/.test(err.message))) throw err;
   }
@@ -173,14 +187,34 @@ export async function ensureNamespace(cluster: TestCluster, name: string): Promi
   }, 60_000);
 }
 
-/** A ModelDeployment serving the fixture regression from a file:// URI. */
+/** Where modelDeployment's model is: the fixture regression in the namespace's `models` claim (provideModel). */
+export const MODEL_URI = 'pvc://models/linear_regression.onnx';
+
+/**
+ * The namespace's `models` claim with the fixture regression copied in, as a user would give a model to
+ * pods on a cluster without object storage.
+ */
+export async function provideModel(cluster: TestCluster, namespace: string): Promise<void> {
+  if (!cluster.pvcDir) throw new Error('provideModel needs the proving ground\'s claim directory (MODELSHIP_PODS_DIR for an external cluster)');
+  await cluster.client.create(`/api/v1/namespaces/${namespace}/persistentvolumeclaims`, {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: 'models' },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+  });
+  const dir = path.join(cluster.pvcDir, namespace, 'models');
+  await waitFor(`claim ${namespace}/models to be bound`, async () => existsSync(dir), 60_000);
+  copyFileSync(MODEL_FILE, path.join(dir, 'linear_regression.onnx'));
+}
+
+/** A ModelDeployment serving the fixture regression from the namespace's `models` claim. */
 export function modelDeployment(name: string, spec: Record<string, unknown> = {}, model: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     apiVersion: 'modelship.io/v1alpha1',
     kind: 'ModelDeployment',
     metadata: { name },
     spec: {
-      model: { version: '1', uri: `file://${MODEL_FILE}`, ...model },
+      model: { version: '1', uri: MODEL_URI, ...model },
       replicas: 1,
       ...spec,
     },

@@ -16,6 +16,7 @@ import {
   TEST_VALUES,
   condition,
   ensureNamespace,
+  provideModel,
   forbiddenLines,
   getMd,
   helmOn,
@@ -41,6 +42,7 @@ describe('the modelship chart on the proving ground', () => {
   before(async () => {
     cluster = await useCluster();
     await ensureNamespace(cluster, NS);
+    await provideModel(cluster, NS);
   });
 
   after(async () => {
@@ -170,7 +172,7 @@ describe('the modelship chart on the proving ground', () => {
   });
 
   test('helm install --wait=watcher of a broken model fails with the reason instead of hanging', async () => {
-    const broken = modelDeployment('broken', { rollout: { progressDeadlineSeconds: 15 } }, { uri: 'file:///nonexistent/model.onnx' });
+    const broken = modelDeployment('broken', { rollout: { progressDeadlineSeconds: 15 } }, { uri: 'pvc://models/nonexistent.onnx' });
     const app = await appChart('broken', broken);
     const started = Date.now();
     const res = await helmOn(cluster, ['install', 'broken', app, '-n', NS, '--wait=watcher', '--timeout', '5m']);
@@ -178,7 +180,7 @@ describe('the modelship chart on the proving ground', () => {
     assert.notEqual(res.code, 0, 'helm must fail');
     assert.ok(elapsed < 180_000, `helm took ${Math.round(elapsed / 1000)} s: it waited for the timeout instead of failing on Stalled`);
     // Helm's kstatus waiter stops at the first Failed (Stalled=True) resource and names it.
-    assert.match(res.stderr, /resource ModelDeployment\/ml\/broken not ready\. status: Failed, message: .*model\.onnx/);
+    assert.match(res.stderr, /resource ModelDeployment\/ml\/broken not ready\. status: Failed, message: .*nonexistent\.onnx: ENOENT/);
     const md = await getMd(cluster, NS, 'broken');
     assert.equal(condition(md, 'Stalled'), 'True');
   });

@@ -9,6 +9,7 @@ import type { ModelDeployment } from '../../src/api/types.ts';
 import {
   MODEL_ROW,
   ensureNamespace,
+  provideModel,
   getMd,
   installChart,
   kubectl,
@@ -41,6 +42,7 @@ describe('kubectl modelship on the proving ground', () => {
     const res = await installChart(cluster);
     assert.equal(res.code, 0, `helm install failed: ${res.stderr}`);
     await ensureNamespace(cluster, NS);
+    await provideModel(cluster, NS);
     await apply(modelDeployment('iris', { replicas: 2 }));
     await waitReady(cluster, NS, 'iris');
   });
@@ -142,7 +144,7 @@ describe('kubectl modelship on the proving ground', () => {
     const res = await run('history', 'hist');
     assert.equal(res.code, 0, res.stderr);
     assert.match(res.stdout, /^REVISION\s+VERSION\s+OUTCOME\s+REASON\s+AGE\s+URI$/m);
-    assert.match(res.stdout, /^\d+\s+2\s+Serving\s+Stable\s+-\s+file:\/\//m);
+    assert.match(res.stdout, /^\d+\s+2\s+Serving\s+Stable\s+-\s+pvc:\/\/models\/linear_regression\.onnx$/m);
     const json = await run('history', 'hist', '-o', 'json');
     assert.ok((JSON.parse(json.stdout) as Array<{ version: string }>).some((h) => h.version === '1'), json.stdout);
   });

@@ -13,10 +13,11 @@ import { pollUntil } from '../../proving-ground/lib/wait.ts';
 import { kubectl } from '../../proving-ground/test-cluster.ts';
 import { KubeClient } from '../../src/kube/client.ts';
 import { CRD_NAME } from '../../src/api/constants.ts';
+import { SIMULATED_REGISTRY } from '../../proving-ground/images/store.ts';
 import type { ModelDeployment, ModelDeploymentSpec } from '../../src/api/types.ts';
 
-/** An image the local kubelet does not know: its pods are reported Ready without running, as kwok does. */
-export const FAKE_RUNTIME_IMAGE = 'registry.example/fake/runtime:1';
+/** An image under the proving ground's simulated registry: its pods are reported Ready without running, as kwok does. */
+export const FAKE_RUNTIME_IMAGE = `${SIMULATED_REGISTRY}/modelship/runtime:1`;
 /** What the operator sends as User-Agent; audit entries carry it. */
 export const OPERATOR_USER_AGENT = 'modelship-operator/';
 
@@ -57,7 +58,7 @@ export interface OperatorOptions {
   kubeconfig?: string;
 }
 
-/** The operator, run as `node src/main.ts` the way the local kubelet runs its image. */
+/** The operator as a host process (`node src/main.ts`): these suites test its behaviour, not its image (the chart suite and the demo run the image). */
 export class OperatorProcess {
   readonly child: ChildProcess;
   readonly logPath: string;

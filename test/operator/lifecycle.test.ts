@@ -11,7 +11,7 @@ import type { KubeClient } from '../../src/kube/client.ts';
 import { ApiError, isNotFound } from '../../src/kube/errors.ts';
 import type { KubeList } from '../../src/kube/object.ts';
 import type { ModelDeploymentSpec } from '../../src/api/types.ts';
-import { adminClient, applyModelDeployment, condition, eventually, getMd, installCrds, OperatorProcess } from './harness.ts';
+import { adminClient, applyModelDeployment, condition, eventually, FAKE_RUNTIME_IMAGE, getMd, installCrds, OperatorProcess } from './harness.ts';
 
 const NS = 'ml';
 const spec = (over: Partial<ModelDeploymentSpec> = {}): ModelDeploymentSpec => ({
@@ -67,7 +67,7 @@ describe('the operator reconciles ModelDeployments on the proving ground', () =>
       assert.equal(child.metadata?.labels?.['app.kubernetes.io/managed-by'], 'modelship');
     }
     assert.equal(s.spec?.ports?.[0]?.port, 80);
-    assert.equal(d.spec?.template.spec?.containers[0]?.image, 'registry.example/fake/runtime:1');
+    assert.equal(d.spec?.template.spec?.containers[0]?.image, FAKE_RUNTIME_IMAGE);
     const managers = (d.metadata?.managedFields ?? []).filter((m) => m.operation === 'Apply').map((m) => m.manager);
     assert.deepEqual(managers, ['modelship'], 'one field manager, server-side apply');
   });

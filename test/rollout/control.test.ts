@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { clusterForSuite, createNamespace, kubectl } from '../../proving-ground/test-cluster.ts';
 import type { KubeClient } from '../../src/kube/client.ts';
 import { adminClient } from '../operator/harness.ts';
-import { annotate, apply, conditionOf, installCrds, isReady, modelSpec, revisionDeployments, sleep, startOperator, SteadyTraffic, stopAllTraffic, waitForMd } from './harness.ts';
+import { annotate, apply, conditionOf, installCrds, isReady, modelSpec, revisionDeployments, sleep, startOperator, SteadyTraffic, stopAllTraffic, waitForMd, provideModels } from './harness.ts';
 import type { RunningOperator, TrafficSummary } from './harness.ts';
 
 const NS = 'control';
@@ -27,6 +27,7 @@ describe('blue-green and manual control with real runtime pods', () => {
     client = adminClient(suite.cluster);
     await installCrds(suite.cluster);
     await createNamespace(suite.cluster, NS);
+    await provideModels(suite.cluster, NS);
     op = await startOperator(suite.cluster, 'control');
   });
 

@@ -2,12 +2,12 @@
 // (pods are real runtime processes serving the fixture models), a steady client that sends inference
 // requests through the main Service's ready endpoints for the whole rollout and counts every failure,
 // and small helpers to read and steer a ModelDeployment.
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { REPO_ROOT } from '../../proving-ground/cluster.ts';
 import type { Cluster } from '../../proving-ground/cluster.ts';
-import { kubectl } from '../../proving-ground/test-cluster.ts';
+import { createModelClaim, kubectl } from '../../proving-ground/test-cluster.ts';
+import { packageVersion } from '../../src/version.ts';
 import { pollUntil } from '../../proving-ground/lib/wait.ts';
 import { FIXTURES } from '../../runtime/fixtures/paths.ts';
 import type { KubeClient } from '../../src/kube/client.ts';
@@ -19,9 +19,20 @@ import type { ModelDeployment, ModelDeploymentSpec } from '../../src/api/types.t
 import { OperatorProcess, applyModelDeployment, getMd } from '../operator/harness.ts';
 import { closeGrpcChannels, grpcInfer } from './grpc-infer.ts';
 
-/** Any image whose repository ends in modelship/runtime runs runtime/main.ts on the local kubelet. */
-export const RUNTIME_IMAGE = 'ghcr.io/modelship/runtime:test';
-export const MODEL_URI = `file://${FIXTURES.linearRegression}`;
+/** The runtime image `npm run images` builds; the local kubelet runs it from its image store. */
+export const RUNTIME_IMAGE = `ghcr.io/modelship/runtime:${packageVersion()}`;
+/** The fixture model in each test namespace's `models` claim (provideModels). */
+export const MODEL_URI = 'pvc://models/linear_regression.onnx';
+/** A model file that is not ONNX at all: the runtime fails to load it. */
+export const CORRUPT_MODEL_URI = 'pvc://models/corrupt.onnx';
+
+/** The namespace's `models` claim with the fixture model and a corrupt one, as a user would copy them there. */
+export async function provideModels(cluster: Cluster, namespace: string): Promise<void> {
+  await createModelClaim(cluster, namespace, 'models', {
+    'linear_regression.onnx': FIXTURES.linearRegression,
+    'corrupt.onnx': Buffer.from('this is not an onnx model\n'.repeat(20)),
+  });
+}
 
 /** What the tests need from a running operator. */
 export type RunningOperator = Pick<OperatorProcess, 'kill' | 'stop' | 'logTail'>;
@@ -52,16 +63,6 @@ export function modelSpec(version: string, over: Partial<ModelDeploymentSpec> = 
     runtime: { readinessProbe: { periodSeconds: 1, failureThreshold: 2 } },
     ...over,
   };
-}
-
-/** A model file that is not ONNX at all: the runtime fails to load it. */
-export function writeCorruptModel(): string {
-  // Not under /tmp: the kubelet maps a pod's /tmp mount, and would rewrite a file:///tmp/... URI into it.
-  const dir = join(REPO_ROOT, '.cache', 'rollout-tests');
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, 'corrupt.onnx');
-  writeFileSync(path, 'this is not an onnx model\n'.repeat(20));
-  return `file://${path}`;
 }
 
 export async function apply(cluster: Cluster, namespace: string, name: string, spec: ModelDeploymentSpec): Promise<void> {

@@ -8,7 +8,7 @@ import { clusterForSuite, createNamespace, kubectl } from '../../proving-ground/
 import type { KubeClient } from '../../src/kube/client.ts';
 import type { Endpoint } from '../../src/kube/endpoints.ts';
 import { adminClient } from '../operator/harness.ts';
-import { apply, conditionOf, installCrds, isReady, modelSpec, serviceEndpoints, sleep, startOperator, SteadyTraffic, stopAllTraffic, waitForMd } from './harness.ts';
+import { apply, conditionOf, installCrds, isReady, modelSpec, provideModels, serviceEndpoints, sleep, startOperator, SteadyTraffic, stopAllTraffic, waitForMd } from './harness.ts';
 import type { RunningOperator } from './harness.ts';
 
 const NS = 'hostile';
@@ -76,6 +76,7 @@ describe('unauthenticated traffic at a failing canary', () => {
     client = adminClient(suite.cluster);
     await installCrds(suite.cluster);
     await createNamespace(suite.cluster, NS);
+    await provideModels(suite.cluster, NS);
     await kubectl(suite.cluster, 'create', 'secret', 'generic', 'runtime-token', '-n', NS, `--from-literal=token=${TOKEN}`);
     op = await startOperator(suite.cluster, 'hostile');
   });

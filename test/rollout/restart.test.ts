@@ -7,7 +7,7 @@ import { clusterForSuite, createNamespace } from '../../proving-ground/test-clus
 import type { KubeClient } from '../../src/kube/client.ts';
 import type { ModelDeployment } from '../../src/api/types.ts';
 import { adminClient } from '../operator/harness.ts';
-import { apply, installCrds, isReady, modelSpec, revisionDeployments, sleep, startOperator, SteadyTraffic, stopAllTraffic, waitForMd } from './harness.ts';
+import { apply, installCrds, isReady, modelSpec, revisionDeployments, sleep, startOperator, SteadyTraffic, stopAllTraffic, waitForMd, provideModels } from './harness.ts';
 import type { RunningOperator } from './harness.ts';
 
 const NS = 'restart';
@@ -26,6 +26,7 @@ describe('an operator killed at each canary step resumes the rollout', () => {
     client = adminClient(suite.cluster);
     await installCrds(suite.cluster);
     await createNamespace(suite.cluster, NS);
+    await provideModels(suite.cluster, NS);
     op = await startOperator(suite.cluster, 'restart-0');
   });
 

@@ -25,7 +25,8 @@ import {
   SteadyTraffic,
   stopAllTraffic,
   waitForMd,
-  writeCorruptModel,
+  CORRUPT_MODEL_URI,
+  provideModels,
 } from './harness.ts';
 import type { RunningOperator, TrafficSummary } from './harness.ts';
 
@@ -48,6 +49,7 @@ describe('rollouts with real runtime pods and steady traffic', () => {
     client = adminClient(suite.cluster);
     await installCrds(suite.cluster);
     await createNamespace(suite.cluster, NS);
+    await provideModels(suite.cluster, NS);
     op = await startOperator(suite.cluster, 'strategies');
   });
 
@@ -202,7 +204,7 @@ describe('rollouts with real runtime pods and steady traffic', () => {
   test('a corrupt model file never gets traffic and is rolled back', async () => {
     const rollout = { strategy: 'Canary' as const, steps: [{ setWeight: 50 }, { pause: {} }], progressDeadlineSeconds: 90 };
     const bad = modelSpec('3-corrupt', { rollout });
-    bad.model.uri = writeCorruptModel();
+    bad.model.uri = CORRUPT_MODEL_URI;
     const { summary } = await rollBack('corrupt', bad, /^(ModelLoadFailed|CrashLoopBackOff)$/);
     assertNoFailures(summary, 'corrupt model');
     assert.equal(summary.byVersion['3-corrupt'], undefined);
