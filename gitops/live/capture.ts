@@ -12,7 +12,7 @@ import { startCluster } from '../../proving-ground/cluster.ts';
 import { createNamespace, kubectl } from '../../proving-ground/test-cluster.ts';
 import type { ModelDeployment } from '../../src/api/types.ts';
 import { adminClient } from '../../test/operator/harness.ts';
-import { annotate, apply, conditionOf, installCrds, isReady, modelSpec, startOperator, waitForMd } from '../../test/rollout/harness.ts';
+import { annotate, apply, conditionOf, installCrds, isReady, modelSpec, provideModels, startOperator, waitForMd } from '../../test/rollout/harness.ts';
 
 const OUT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testdata');
 const NS = 'gitops';
@@ -36,6 +36,7 @@ try {
   const client = adminClient(cluster);
   await installCrds(cluster);
   await createNamespace(cluster, NS);
+  await provideModels(cluster, NS);
   const waitFor = <T>(what: string, accept: (m: ModelDeployment) => T | undefined | false, ms = 180_000) =>
     waitForMd(client, NS, NAME, what, accept, op, ms);
   const rollout = { strategy: 'Canary' as const, steps: [{ setWeight: 50 }, { pause: {} }], progressDeadlineSeconds: 120 };

@@ -17,7 +17,7 @@ import { clusterForSuite, createNamespace, kubectl } from '../../proving-ground/
 import type { KubeClient } from '../../src/kube/client.ts';
 import { CRD_NAME } from '../../src/api/constants.ts';
 import { adminClient, getMd, operatorWrites } from '../operator/harness.ts';
-import { conditionOf, isReady, modelSpec, SteadyTraffic, stopAllTraffic, waitForMd } from '../rollout/harness.ts';
+import { conditionOf, isReady, modelSpec, provideModels, SteadyTraffic, stopAllTraffic, waitForMd } from '../rollout/harness.ts';
 import { chartDir } from '../chart/helm.ts';
 import { TEST_VALUES } from '../chart/cluster.ts';
 import { BUCKET, BucketSource, helmRelease, kustomization } from './source.ts';
@@ -53,6 +53,7 @@ describe('Flux drives a ModelDeployment on the proving ground', () => {
     flux = await startFlux(suite.cluster, (line) => process.stderr.write(`[flux] ${line}\n`));
     source = await BucketSource.start();
     await createNamespace(suite.cluster, NS);
+    await provideModels(suite.cluster, NS);
     await applyYaml(source.manifests());
   });
 
