@@ -20,14 +20,9 @@ local function condition(conditions, type)
   return nil
 end
 
--- Argo CD runs Lua 5.1 (gopher-lua), where every number is a float; print whole numbers without ".0"
--- on any Lua version.
-local function num(n)
-  if type(n) == "number" and n == math.floor(n) then
-    return string.format("%d", n)
-  end
-  return tostring(n)
-end
+-- Argo CD runs health checks in gopher-lua (Lua 5.1) with the base, table and package libraries and a safe os
+-- library only: string and math are nil unless resource.customizations.useOpenLibs is set. So this script
+-- uses base functions only (gopher-lua prints whole numbers without ".0").
 
 local function isTrue(c)
   return c ~= nil and c.status == "True"
@@ -51,7 +46,7 @@ end
 
 if generation ~= nil and status.observedGeneration < generation then
   hs.status = "Progressing"
-  hs.message = "Waiting for the Modelship operator to observe generation " .. num(generation)
+  hs.message = "Waiting for the Modelship operator to observe generation " .. tostring(generation)
   return hs
 end
 
@@ -78,7 +73,7 @@ if canary ~= nil then
   local annotations = obj.metadata.annotations
   if annotations ~= nil and annotations["modelship.io/paused"] == "true" then
     hs.status = "Suspended"
-    hs.message = "Rollout of version " .. tostring(canary.version) .. " paused at weight " .. num(canary.weight) .. "%"
+    hs.message = "Rollout of version " .. tostring(canary.version) .. " paused at weight " .. tostring(canary.weight) .. "%"
     return hs
   end
   -- A pause step without a duration waits for `kubectl modelship promote`.
@@ -87,7 +82,7 @@ if canary ~= nil then
     local step = steps[canary.step + 1]
     if step ~= nil and step.pause ~= nil and step.pause.duration == nil then
       hs.status = "Suspended"
-      hs.message = "Version " .. tostring(canary.version) .. " at weight " .. num(canary.weight) .. "% waits for promotion"
+      hs.message = "Version " .. tostring(canary.version) .. " at weight " .. tostring(canary.weight) .. "% waits for promotion"
       return hs
     end
   end

@@ -1,0 +1,128 @@
+// Builds (once) and caches Flux's source-controller, kustomize-controller and helm-controller from their Go
+// modules at the release versions below (Flux v2.7), and finds their CRDs, which ship inside each module
+// under config/crd/bases. Nothing fetched is committed: modules come from the Go module proxy into the
+// module cache, binaries go to ~/.cache/modelship (or $MODELSHIP_CACHE_DIR), keyed on the versions, the
+// Go toolchain and the recipe, like build-controlplane.ts.
+//
+// Each controller's go.mod replaces its api module with the ./api directory, which the module zip leaves out
+// (it is a module of its own), so the build runs in a writable copy whose go.mod requires the api module at
+// the same version instead.
+//
+// Usage as a script: node proving-ground/flux/build-flux.ts  (prints the binaries' directory)
+import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { access, cp, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** One Flux release's controllers (Flux v2.7.x; newer releases need Go 1.26+ and 1.27). */
+export const FLUX_CONTROLLERS = [
+  { name: 'source-controller', version: 'v1.7.3' },
+  { name: 'kustomize-controller', version: 'v1.7.2' },
+  { name: 'helm-controller', version: 'v1.4.3' },
+] as const;
+export type FluxControllerName = (typeof FLUX_CONTROLLERS)[number]['name'];
+
+const RECIPE = 'v1 CGO_ENABLED=0 -trimpath -ldflags=-s -w, api module required at the same version';
+const BUILD_TIMEOUT_MS = 40 * 60_000;
+
+export interface FluxBuild {
+  /** Path of each controller's binary. */
+  binaries: Record<FluxControllerName, string>;
+  /** The CRD manifests of all three controllers, from the module cache. */
+  crdFiles: string[];
+}
+
+function goEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, GOTOOLCHAIN: 'local', GOWORK: 'off', CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' };
+}
+
+async function go(args: string[], cwd: string): Promise<string> {
+  try {
+    const { stdout } = await run('go', args, { cwd, env: goEnv(), timeout: BUILD_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 });
+    return stdout;
+  } catch (err) {
+    const e = err as Error & { stderr?: string; code?: string };
+    if (e.code === 'ENOENT') throw new Error('`go` was not found on PATH; Flux is built from source (https://go.dev/dl/)');
+    throw new Error(`go ${args.join(' ')} (in ${cwd}) failed: ${e.stderr?.trim().split('\n').slice(-20).join('\n') ?? e.message}`);
+  }
+}
+
+/** Downloads a module into the module cache and returns its directory there. */
+async function moduleDir(module: string, version: string): Promise<string> {
+  const info = JSON.parse(await go(['mod', 'download', '-json', `${module}@${version}`], os.tmpdir())) as { Dir?: string; Error?: string };
+  if (!info.Dir) throw new Error(`go mod download ${module}@${version}: ${info.Error ?? 'no directory'}`);
+  return info.Dir;
+}
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function buildController(name: FluxControllerName, version: string, output: string, onProgress: (l: string) => void): Promise<void> {
+  const module = `github.com/fluxcd/${name}`;
+  const source = await moduleDir(module, version);
+  const work = await mkdtemp(path.join(path.dirname(output), `build-${name}-`));
+  try {
+    await cp(source, work, { recursive: true });
+    await run('chmod', ['-R', 'u+w', work]); // the module cache is read-only
+    await go(['mod', 'edit', `-dropreplace=${module}/api`, `-require=${module}/api@${version}`], work);
+    const started = Date.now();
+    onProgress(`building ${name} ${version}...`);
+    const tmp = `${output}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    await go(['build', '-mod=mod', '-trimpath', '-ldflags=-s -w', '-o', tmp, '.'], work);
+    await rename(tmp, output);
+    onProgress(`built ${name} in ${Math.round((Date.now() - started) / 1000)}s`);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function crdFilesOf(name: FluxControllerName, version: string): Promise<string[]> {
+  const dir = path.join(await moduleDir(`github.com/fluxcd/${name}`, version), 'config', 'crd', 'bases');
+  return (await readdir(dir)).filter((f) => f.endsWith('.yaml')).map((f) => path.join(dir, f));
+}
+
+let pending: Promise<FluxBuild> | undefined;
+
+/** The three controllers, built on first use (about as long as the control plane on 2 cores; see docs/gitops.md). */
+export function ensureFlux(onProgress: (line: string) => void = () => {}): Promise<FluxBuild> {
+  pending ??= ensure(onProgress).catch((err: unknown) => {
+    pending = undefined;
+    throw err;
+  });
+  return pending;
+}
+
+async function ensure(onProgress: (line: string) => void): Promise<FluxBuild> {
+  const goVersion = (await go(['version'], os.tmpdir())).trim();
+  const key = createHash('sha256').update(JSON.stringify(FLUX_CONTROLLERS)).update(goVersion).update(RECIPE).digest('hex').slice(0, 16);
+  const dir = path.join(process.env.MODELSHIP_CACHE_DIR || path.join(os.homedir(), '.cache', 'modelship'), `flux-${key}`);
+  await mkdir(dir, { recursive: true });
+  const binaries = {} as Record<FluxControllerName, string>;
+  const crdFiles: string[] = [];
+  for (const { name, version } of FLUX_CONTROLLERS) {
+    binaries[name] = path.join(dir, name);
+    if (!(await exists(binaries[name]))) await buildController(name, version, binaries[name], onProgress);
+    crdFiles.push(...(await crdFilesOf(name, version)));
+  }
+  return { binaries, crdFiles };
+}
+
+const isMain = process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) {
+  try {
+    const build = await ensureFlux((line) => process.stderr.write(`${line}\n`));
+    process.stdout.write(`${path.dirname(build.binaries['source-controller'])}\n`);
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  }
+}
