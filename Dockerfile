@@ -2,7 +2,7 @@
 #
 #   docker build -t ghcr.io/modelship/operator:0.1.0 .
 #
-# or `npm run images`, which builds every image with docker, podman or buildah (docs/adr/0004-images.md).
+# or `npm run images`, which builds every image with docker, podman or buildah (docs/adr/0005-images.md).
 # Behind a TLS-intercepting proxy, hand the build its CA: --secret id=ca,src=/etc/ssl/certs/ca-certificates.crt
 # (used only while npm downloads; never stored in the image).
 

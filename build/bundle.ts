@@ -1,4 +1,4 @@
-// Bundles one of the project's programs for its image (docs/adr/0004-images.md):
+// Bundles one of the project's programs for its image (docs/adr/0005-images.md):
 //
 //   node build/bundle.ts <operator|runtime|testapp> <out dir>
 //

@@ -1,6 +1,6 @@
 // `npm run images [-- [--prune] operator|runtime|testapp …]`: builds the project's images from their Dockerfiles with
 // whichever engine this machine has, then exports them into the proving ground's image store, which the
-// local kubelet runs containers from (store.ts). docs/adr/0004-images.md says why it works this way.
+// local kubelet runs containers from (store.ts). docs/adr/0005-images.md says why it works this way.
 //
 // Environment: MODELSHIP_IMAGE_ENGINE (docker|podman|buildah) picks the engine; MODELSHIP_ENGINE_ROOT gives
 // podman/buildah a storage root of their own; MODELSHIP_BASE_IMAGE names a Node 24 base to use instead of
@@ -13,7 +13,7 @@ import { prepareBase } from './base-image.ts';
 import { INPUTS_LABEL, contextFiles, copySources, inputsHash } from './build-inputs.ts';
 import { runCommand } from './command.ts';
 import { NoEngineError, detectEngine } from './detect-engine.ts';
-import { buildCommand, engineEnv, inspectImageCommand, parseInspect, removeImageCommand } from './engine.ts';
+import { buildCommand, engineEnv, inspectImageCommand, parseInspect, pullCommand, removeImageCommand } from './engine.ts';
 import type { Engine, InspectedImage } from './engine.ts';
 import { exportToStore } from './export-image.ts';
 import { formatMegabytes, imageReference, selectImages } from './image-set.ts';
@@ -59,8 +59,12 @@ async function inspect(engine: Engine, reference: string): Promise<InspectedImag
 async function ensureBase(engine: Engine, cacheDir: string): Promise<Base> {
   const named = process.env.MODELSHIP_BASE_IMAGE;
   if (named) {
+    if (!(await inspect(engine, named))) {
+      log(`base: pulling ${named}`);
+      await runCommand(pullCommand(engine, named), { env: engineEnv(engine), echo: true });
+    }
     const found = await inspect(engine, named);
-    if (!found) throw new Error(`base image ${named} is not in ${engine.name}'s store; pull it first`);
+    if (!found) throw new Error(`${engine.name} pulled ${named} but cannot inspect it`);
     return { reference: named, id: found.id, size: undefined };
   }
   const started = performance.now();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { enginesToTry } from './detect-engine.ts';
-import { buildCommand, createContainerCommand, engineEnv, inspectImageCommand, parseInspect, probeCommand, removeContainerCommands, removeImageCommand, rootfsCommand } from './engine.ts';
+import { buildCommand, createContainerCommand, engineEnv, inspectImageCommand, parseInspect, probeCommand, pullCommand, removeContainerCommands, removeImageCommand, rootfsCommand } from './engine.ts';
 import type { BuildRequest } from './engine.ts';
 
 const request: BuildRequest = {
@@ -51,6 +51,11 @@ test('buildah mounts a working container; docker and podman export one as a tar'
   assert.deepEqual(createContainerCommand({ name: 'docker' }, 'x:1'), ['docker', 'create', 'x:1']);
   assert.deepEqual(rootfsCommand({ name: 'podman' }, 'c'), { argv: ['podman', 'export', 'c'], gives: 'tar' });
   assert.deepEqual(removeContainerCommands({ name: 'docker' }, 'c'), [['docker', 'rm', 'c']]);
+});
+
+test('a named base is pulled by the engine itself', () => {
+  assert.deepEqual(pullCommand({ name: 'buildah' }, 'node:24-bookworm-slim'), ['buildah', '--storage-driver', 'vfs', 'pull', 'node:24-bookworm-slim']);
+  assert.deepEqual(pullCommand({ name: 'docker' }, 'node:24-bookworm-slim'), ['docker', 'pull', 'node:24-bookworm-slim']);
 });
 
 test('the image a rebuild replaced is removed by id', () => {

@@ -3,7 +3,7 @@
 //
 // docker needs a daemon and BuildKit (for build secrets and cache mounts); podman and buildah are
 // daemonless. buildah runs with the vfs storage driver and chroot isolation, which need nothing but root:
-// no overlay mounts, no user namespaces, no OCI runtime (docs/adr/0004-images.md).
+// no overlay mounts, no user namespaces, no OCI runtime (docs/adr/0005-images.md).
 import type { ImageConfig } from './store.ts';
 
 export type EngineName = 'docker' | 'podman' | 'buildah';
@@ -103,6 +103,10 @@ export function rootfsCommand(engine: Engine, container: string): { argv: string
 export function removeContainerCommands(engine: Engine, container: string): string[][] {
   if (engine.name === 'buildah') return [[...engineCommand(engine), 'umount', container], [...engineCommand(engine), 'rm', container]];
   return [[...engineCommand(engine), 'rm', container]];
+}
+
+export function pullCommand(engine: Engine, reference: string): string[] {
+  return [...engineCommand(engine), 'pull', reference];
 }
 
 /** Removes one image by id; used for the image a rebuild replaced, which nothing else names any more. */
