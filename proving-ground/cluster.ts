@@ -32,6 +32,7 @@ import { NodeAgent } from './nodes/node-agent.ts';
 import { defaultNodeSpecs } from './nodes/node-object.ts';
 import type { NodeSpec } from './nodes/node-object.ts';
 import { createClusterPki } from './pki/cluster-pki.ts';
+import { createNodeNetwork } from './network/node-network.ts';
 import type { ClusterPki } from './pki/cluster-pki.ts';
 import { LocalVolumeProvisioner } from './storage/local-provisioner.ts';
 
@@ -153,13 +154,18 @@ async function startClusterOnce(options: StartClusterOptions, binary: string, di
   try {
     progress(`cluster directory: ${dir}`);
     progress('generating certificates and keys');
-    const pki = createClusterPki(layout.pkiDir);
+    progress('creating the cluster network (node and pod network namespaces)');
+    const network = await createNodeNetwork();
+    cleanup.push(() => network.remove());
+    // The guardian removes it if we die (guardian.sh).
+    writeFileSync(join(dir, 'network'), `${network.addresses.nodeNetns} ${network.addresses.hostLink}\n`);
+    const pki = createClusterPki(layout.pkiDir, [network.addresses.hostAddress]);
     writeFileSync(layout.auditPolicy, AUDIT_POLICY_YAML);
 
     const [etcdClientPort, etcdPeerPort, apiserverPort, controllerManagerPort, schedulerPort] = await Promise.all(
       Array.from({ length: 5 }, () => freePort()),
     ) as [number, number, number, number, number];
-    const server = apiServerUrl({ securePort: apiserverPort });
+    const server = apiServerUrl({ address: network.addresses.hostAddress, securePort: apiserverPort });
     writeKubeconfigs(layout, pki, server);
 
     const etcdConfig = { dataDir: layout.etcdDataDir, clientPort: etcdClientPort, peerPort: etcdPeerPort };
@@ -189,6 +195,7 @@ async function startClusterOnce(options: StartClusterOptions, binary: string, di
         args: apiServerArgs({
           pki,
           etcdUrl: etcdClientUrl(etcdConfig),
+          address: network.addresses.hostAddress,
           securePort: apiserverPort,
           auditPolicyPath: layout.auditPolicy,
           auditLogPath: layout.auditLog,
@@ -271,6 +278,7 @@ async function startClusterOnce(options: StartClusterOptions, binary: string, di
         pvcDir: layout.pvcDir,
         images: new ImageStore(options.imageStore),
         apiServerUrl: server,
+        network: network.addresses,
         serving: { certificatePem: pki.kubeletServing.certificatePem, privateKeyPem: pki.kubeletServing.privateKeyPem, clientCaPem: pki.ca.certificatePem },
         backoff: options.crashBackoff,
         trackProcessGroup: (processGroup, running) => (running ? guardian.watch(processGroup) : guardian.forget(processGroup)),

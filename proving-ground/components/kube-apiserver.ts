@@ -6,13 +6,16 @@ export const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.lo
 export interface ApiServerConfig {
   pki: ClusterPki;
   etcdUrl: string;
+  /** Where it serves and what it advertises as the `kubernetes` Service's endpoint. */
+  address: string;
   securePort: number;
   auditPolicyPath: string;
   auditLogPath: string;
 }
 
-export function apiServerUrl(config: { securePort: number }): string {
-  return `https://127.0.0.1:${config.securePort}`;
+/** The API server serves on the host end of the cluster's host link, so pods reach it too (node-network.ts). */
+export function apiServerUrl(config: { address: string; securePort: number }): string {
+  return `https://${config.address}:${config.securePort}`;
 }
 
 export function apiServerArgs(config: ApiServerConfig): string[] {
@@ -20,8 +23,8 @@ export function apiServerArgs(config: ApiServerConfig): string[] {
   return [
     'kube-apiserver',
     `--etcd-servers=${config.etcdUrl}`,
-    '--bind-address=127.0.0.1',
-    '--advertise-address=127.0.0.1',
+    `--bind-address=${config.address}`,
+    `--advertise-address=${config.address}`,
     `--secure-port=${config.securePort}`,
     `--tls-cert-file=${files.apiserverCertificate}`,
     `--tls-private-key-file=${files.apiserverKey}`,

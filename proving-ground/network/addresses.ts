@@ -39,3 +39,8 @@ export function clusterAddresses(index: number): ClusterAddresses {
 export function firstPodAddress(addresses: ClusterAddresses): string {
   return addresses.gateway.replace(/\.1$/, '.2');
 }
+
+/** The last address pods of the cluster get. */
+export function lastPodAddress(addresses: ClusterAddresses): string {
+  return addresses.gateway.replace(/\.0\.1$/, '.255.254');
+}

@@ -28,6 +28,8 @@ export async function createPodNetns(addresses: ClusterAddresses, podUid: string
     await ip('-n', netns, 'addr', 'add', `${podIP}/${addresses.podPrefixLength}`, 'dev', 'eth0');
     await ip('-n', netns, 'link', 'set', 'eth0', 'up');
     await ip('-n', netns, 'route', 'add', 'default', 'via', addresses.gateway, 'dev', 'eth0');
+    // A neighbour entry left from an earlier pod with this address would send its packets nowhere.
+    await ipQuietly('-n', addresses.nodeNetns, 'neigh', 'flush', 'to', podIP);
   } catch (error) {
     await removePodNetns(addresses, podUid);
     throw error;

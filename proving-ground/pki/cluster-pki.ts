@@ -45,7 +45,8 @@ export interface ClusterPki {
 }
 
 /** Generates every certificate and key the control plane needs and writes them under `dir`. */
-export function createClusterPki(dir: string): ClusterPki {
+/** `apiServerAddresses`: addresses the API server serves on besides loopback (the host end of the cluster's host link). */
+export function createClusterPki(dir: string, apiServerAddresses: string[] = []): ClusterPki {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const write = (name: string, content: string): string => {
     const path = join(dir, name);
@@ -60,6 +61,7 @@ export function createClusterPki(dir: string): ClusterPki {
     serverAuth: true,
     alternativeNames: [
       '127.0.0.1',
+      ...apiServerAddresses,
       '::1',
       'localhost',
       'kubernetes',

@@ -24,7 +24,6 @@ export function serveArgs(md: Spec): string[] {
     servedModelName(md),
     '--model-version',
     model.version,
-    '--host=$(POD_IP)',
     '--port',
     String(HTTP_PORT),
     '--grpc-port',
