@@ -29,6 +29,22 @@ async function pgrep(pattern: string): Promise<string> {
   }
 }
 
+/** The cluster network's names (node-network.ts writes them to <dir>/network for the guardian). */
+function networkOf(dir: string): { netns: string; hostLink: string } {
+  const [netns, hostLink] = readFileSync(join(dir, 'network'), 'utf8').trim().split(' ') as [string, string];
+  return { netns, hostLink };
+}
+
+/** Network namespaces, links and routes of a cluster's network that still exist. */
+async function networkLeftovers(network: { netns: string; hostLink: string }): Promise<string[]> {
+  const ipOut = async (...args: string[]): Promise<string[]> => (await execFileAsync('ip', args)).stdout.split('\n').filter(Boolean);
+  return [
+    ...(await ipOut('netns', 'list')).filter((line) => line.split(' ')[0] === network.netns || line.startsWith(`${network.netns}-`)),
+    ...(await ipOut('-br', 'link')).filter((line) => line.split(/[\s@]/)[0] === network.hostLink),
+    ...(await ipOut('route')).filter((line) => line.includes(network.hostLink)),
+  ];
+}
+
 test('stopping a cluster leaves no process behind, pods included', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'modelship-lifecycle-'));
   const cluster = await startCluster({ dir, onProgress: progress });
@@ -44,9 +60,14 @@ test('stopping a cluster leaves no process behind, pods included', async () => {
     // The container's program runs under the sandbox wrapper, in the same process group.
     assert.ok(processGroupMembers(podGroups[0]!).length >= 2, 'the wrapper and the container process');
     assert.ok(pids.every(isProcessAlive));
+    const pod = (await core.readNamespacedPod({ namespace: 'default', name: 'runner' })).metadata!;
+    const running = await networkLeftovers(networkOf(dir));
+    assert.ok(running.some((line) => line.startsWith(`${networkOf(dir).netns}-${pod.uid!.replaceAll('-', '').slice(0, 12)}`)), `the pod's network namespace exists: ${running}`);
+    assert.ok(running.some((line) => line.startsWith(`${networkOf(dir).netns} `) || line === networkOf(dir).netns), 'the node network namespace exists');
   } finally {
     await cluster.stop();
   }
+  assert.deepEqual(await networkLeftovers(networkOf(dir)), [], 'no network namespace, link or route of the cluster is left');
   assert.deepEqual(pids.filter(isProcessAlive), [], 'every component and pod process has exited');
   assert.deepEqual(podGroups.flatMap(processGroupMembers), [], 'no container process is left in the pod process group');
   assert.deepEqual(processesWithCommandLineContaining(dir), []);
@@ -87,6 +108,7 @@ test('when the process that started a cluster dies, the guardian stops everythin
       timeoutMs: 60_000,
     });
     assert.equal(await pgrep(`${dir}/`), '');
+    assert.deepEqual(await networkLeftovers(networkOf(dir)), [], 'the guardian removed the cluster network');
   } finally {
     owner.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
@@ -104,10 +126,13 @@ test('cluster:up starts a background cluster kubectl can use; cluster:down leave
     const nodes = await execFileAsync(kubectlPath(), ['get', 'nodes'], { env: { ...process.env, KUBECONFIG: join(dir, 'kubeconfig') } });
     assert.match(nodes.stdout, /proving-ground\s+Ready/);
     assert.notEqual(await pgrep(`${dir}/`), '', 'the cluster runs in the background');
+    const network = networkOf(dir);
+    assert.notDeepEqual(await networkLeftovers(network), [], 'the cluster network exists');
 
     const down = await execFileAsync(process.execPath, [cli, 'down', '--dir', dir], { cwd: REPO_ROOT, timeout: 180_000 });
     assert.match(down.stderr, /no process left/);
     assert.equal(await pgrep(dir), '');
+    assert.deepEqual(await networkLeftovers(network), [], 'cluster:down leaves no network namespace, link or route');
   } finally {
     await execFileAsync(process.execPath, [cli, 'down', '--dir', dir], { cwd: REPO_ROOT, timeout: 180_000 }).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
