@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { REPO_ROOT, startCluster } from './cluster.ts';
+import { clusterAddresses } from './network/addresses.ts';
 import { isProcessAlive, processGroupMembers, processesWithCommandLineContaining } from './lib/processes.ts';
 import { pollUntil } from './lib/wait.ts';
 import { isPodReady, waitForPods } from './test-cluster.ts';
@@ -35,10 +36,15 @@ function networkOf(dir: string): { netns: string; hostLink: string } {
   return { netns, hostLink };
 }
 
-/** Network namespaces, links and routes of a cluster's network that still exist. */
+/** Network namespaces, links, routes and host iptables rules of a cluster's network that still exist. */
 async function networkLeftovers(network: { netns: string; hostLink: string }): Promise<string[]> {
   const ipOut = async (...args: string[]): Promise<string[]> => (await execFileAsync('ip', args)).stdout.split('\n').filter(Boolean);
+  const addresses = clusterAddresses(Number(network.netns.replace(/^ms-/, '')));
+  const prefixes = [addresses.podCidr, addresses.serviceCidr].map((cidr) => cidr.replace(/0\.0\/16$/, ''));
+  // kube-proxy's rules live in the node netns; none may ever reach the host's tables.
+  const hostRules = (await execFileAsync('iptables-save')).stdout.split('\n');
   return [
+    ...hostRules.filter((line) => prefixes.some((prefix) => line.includes(prefix))),
     ...(await ipOut('netns', 'list')).filter((line) => line.split(' ')[0] === network.netns || line.startsWith(`${network.netns}-`)),
     ...(await ipOut('-br', 'link')).filter((line) => line.split(/[\s@]/)[0] === network.hostLink),
     ...(await ipOut('route')).filter((line) => line.includes(network.hostLink)),
@@ -56,7 +62,7 @@ test('stopping a cluster leaves no process behind, pods included', async () => {
     await waitForPods(cluster, 'default', (pods) => pods.length === 1 && isPodReady(pods[0]!), { description: 'pod runner Ready' });
     podGroups = cluster.kubelet?.runningProcessGroups() ?? [];
     pids = [...cluster.components.map((component) => component.pid), ...podGroups];
-    assert.equal(pids.length, 5, 'four components and one pod process');
+    assert.equal(pids.length, 6, 'five components (kube-proxy included) and one pod process');
     // The container's program runs under the sandbox wrapper, in the same process group.
     assert.ok(processGroupMembers(podGroups[0]!).length >= 2, 'the wrapper and the container process');
     assert.ok(pids.every(isProcessAlive));

@@ -1,5 +1,4 @@
 import type { ClusterPki } from '../pki/cluster-pki.ts';
-import { SERVICE_CLUSTER_IP_RANGE } from '../pki/cluster-pki.ts';
 
 export const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 
@@ -8,6 +7,7 @@ export interface ApiServerConfig {
   etcdUrl: string;
   /** Where it serves and what it advertises as the `kubernetes` Service's endpoint. */
   address: string;
+  serviceCidr: string;
   securePort: number;
   auditPolicyPath: string;
   auditLogPath: string;
@@ -36,7 +36,7 @@ export function apiServerArgs(config: ApiServerConfig): string[] {
     `--service-account-issuer=${SERVICE_ACCOUNT_ISSUER}`,
     `--service-account-key-file=${files.serviceAccountPublicKey}`,
     `--service-account-signing-key-file=${files.serviceAccountPrivateKey}`,
-    `--service-cluster-ip-range=${SERVICE_CLUSTER_IP_RANGE}`,
+    `--service-cluster-ip-range=${config.serviceCidr}`,
     '--allow-privileged=true',
     `--requestheader-client-ca-file=${files.frontProxyCaCertificate}`,
     '--requestheader-allowed-names=front-proxy-client',

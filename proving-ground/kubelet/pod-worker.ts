@@ -340,14 +340,13 @@ export class PodWorker {
       nodeAllocatable: this.deps.nodeAllocatable(this.pod.spec?.nodeName ?? ''),
       objects: this.deps.volumeServices.objects,
     });
-    const apiServer = new URL(this.deps.apiServerUrl);
-    // What in-cluster clients look for (the `kubernetes` Service's variables); here they lead to the
-    // API server's address on the host link, which pods reach through the node namespace.
+    // What in-cluster clients look for: the `kubernetes` Service's ClusterIP, which kube-proxy leads to
+    // the API server on the host link (ADR 0006).
     const kubeletEnv: Record<string, string> = {
       HOSTNAME: this.podHostname(),
-      KUBERNETES_SERVICE_HOST: apiServer.hostname,
-      KUBERNETES_SERVICE_PORT: apiServer.port,
-      KUBERNETES_SERVICE_PORT_HTTPS: apiServer.port,
+      KUBERNETES_SERVICE_HOST: this.deps.network.kubernetesServiceIp,
+      KUBERNETES_SERVICE_PORT: '443',
+      KUBERNETES_SERVICE_PORT_HTTPS: '443',
     };
     const argv = containerArgv(container, image.config, new Map([...Object.entries(kubeletEnv), ...declared]));
     const env = containerEnv(image.config, declared, kubeletEnv);

@@ -56,6 +56,8 @@ async function build(a: ClusterAddresses): Promise<void> {
   await ip('-n', a.nodeNetns, 'link', 'set', 'uplink', 'up');
   await inNetns(a.nodeNetns, 'echo 1 > /proc/sys/net/ipv4/ip_forward');
   await ip('route', 'add', a.podCidr, 'via', a.nodeAddress, 'dev', a.hostLink);
+  // ClusterIPs are programmed by kube-proxy in the node netns; the host sends them there too.
+  await ip('route', 'add', a.serviceCidr, 'via', a.nodeAddress, 'dev', a.hostLink);
 }
 
 /** Removes whatever exists of a cluster's network (pod namespaces first). */
