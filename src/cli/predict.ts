@@ -1,9 +1,9 @@
 /**
  * `kubectl modelship predict`: one inference request through a ModelDeployment's Service, for smoke tests.
  *
- * The request goes either straight to one of the Service's ready endpoints (found from its EndpointSlices,
- * as kube-proxy would route it: works inside the cluster network and on the proving ground), or with
- * --via-proxy through the API server's service proxy (works from any machine that can reach the API server).
+ * By default the request goes through the API server's service proxy (works from any machine that can reach
+ * the API server); with --direct straight to one of the Service's ready endpoints (found from its
+ * EndpointSlices, as kube-proxy would route it: works only inside the cluster network).
  *
  * Bodies: an OIP v2 request ({"inputs": [...]}), a V1 request ({"instances": [...]}), or a bare JSON array of
  * rows, which becomes {"instances": rows} (or, with --v2, an OIP tensor shaped from the model's metadata).
@@ -172,7 +172,7 @@ export async function directTransport(client: KubeClient, target: Target, pick =
         return { status: res.status, text: await res.text(), via };
       } catch (err) {
         throw new CliError(
-          `cannot reach ${via}: ${describeFetchError(err)}. From outside the cluster network, use --via-proxy`,
+          `cannot reach ${via}: ${describeFetchError(err)}. From outside the cluster network, leave out --direct`,
           3,
         );
       }
