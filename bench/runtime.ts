@@ -7,7 +7,9 @@
  *   onnxruntime-node server (the stack's limit) and Flask + scikit-learn under gunicorn -w 2 (the seed
  *   baseline);
  *   CNN-sized model (light_resnet50): our runtime vs batched session.run in-process;
- *   health: /v2/health/ready p99, probed 50 times a second, while the CNN saturates inference.
+ *   health: /v2/health/ready p99, probed 50 times a second, while the CNN saturates inference;
+ *   probes under abuse: /v2/health/live p99 and peak RSS while two clients send maximum-size requests
+ *   back to back to the tiny model (bench/load/abuse.ts).
  *
  * Each contender and its yardstick are measured in alternating rounds and the best round of each counts:
  * on a shared machine, other work comes and goes, and alternating keeps both sides exposed to it alike.
@@ -26,6 +28,8 @@ import { ensureWrk, runLoad } from './load/run-load.ts';
 import { ensureGhz, runGhz } from './load/run-ghz.ts';
 import type { LoadResult, LoadSpec } from './load/load-spec.ts';
 import { freePort, spawnServer } from './servers/spawn-server.ts';
+import { ABUSE_GOALS, probesUnderAbuse } from './load/abuse.ts';
+import type { AbuseResult } from './load/abuse.ts';
 import type { RunningServer } from './servers/spawn-server.ts';
 
 const GOALS = { tinyVsSeed: 3.0, tinyVsRaw: 0.9, grpcVsRestBinary: 1.0, grpcVsRestJson: 1.0, cnnVsBatchedInProcess: 0.95, healthP99Ms: 10 };
@@ -220,6 +224,17 @@ async function benchTiny(gunicorn: string, ghz: string) {
   };
 }
 
+async function benchAbuse(): Promise<AbuseResult> {
+  const ours = await startRuntime(FIXTURES.linearRegression, 'tiny');
+  try {
+    // Idle means settled after start-up: warm-up done, nothing in flight.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    return await probesUnderAbuse(ours.server, ours.base, 'tiny', durationSeconds);
+  } finally {
+    await ours.server.stop();
+  }
+}
+
 async function benchCnn() {
   const cnn = cnnBinaryBody();
   const ours = await startRuntime(FIXTURES.cnn, 'cnn');
@@ -262,6 +277,8 @@ async function main(): Promise<void> {
   const tiny = await benchTiny(join(python, '..', 'gunicorn'), ghz);
   log(`CNN-sized model: ${rounds} alternating rounds (in-process batches, then our runtime for ${cnnSeconds} s, ${CNN_CONNECTIONS} connections)`);
   const cnn = await benchCnn();
+  log(`probes under abuse: two clients sending ${durationSeconds} s of maximum-size requests to the tiny model`);
+  const abuse = await benchAbuse();
   const loadAfter = loadavg()[0]!;
 
   const ratios = {
@@ -290,6 +307,10 @@ async function main(): Promise<void> {
   console.log(pad('batched session.run in-process (CNN)', 44) + `${cnn.inProcess.imagesPerSecond.toFixed(1)} images/s ${JSON.stringify(cnn.inProcess.byBatch)}`);
   console.log(`health p99 while the CNN saturates inference: ${healthP99Ms} ms (${cnn.health.ok} probes, ${cnn.health.failures} failed)`);
   console.log(`health p99 while the tiny model saturates the runtime: ${tiny.healthUnderTinyLoad.latencyMs.p99} ms`);
+  console.log(
+    `probes under abuse: /v2/health/live p99 ${abuse.live.latencyMs.p99} ms (${abuse.live.ok} probes, ${abuse.live.failures} failed); ` +
+      `peak RSS ${abuse.peakRssMiB} MiB (idle ${abuse.idleRssMiB} MiB); abusive answers ${JSON.stringify(abuse.abusiveAnswers)}, ${abuse.abusiveMiBSent} MiB sent`,
+  );
   console.log(`load average (1 min) before/after: ${loadBefore.toFixed(2)} / ${loadAfter.toFixed(2)} on ${availableParallelism()} CPUs`);
   console.log('');
   const verdict = (value: number, goal: number, atLeast: boolean): string =>
@@ -300,6 +321,8 @@ async function main(): Promise<void> {
   console.log(`gRPC raw vs REST JSON:      ${verdict(ratios.grpcVsRestJson, GOALS.grpcVsRestJson, true)}`);
   console.log(`CNN vs batched in-process:  ${verdict(ratios.cnnVsBatchedInProcess, GOALS.cnnVsBatchedInProcess, true)}`);
   console.log(`health p99 ms:              ${verdict(healthP99Ms, GOALS.healthP99Ms, false)}`);
+  console.log(`live p99 ms under abuse:    ${verdict(abuse.live.latencyMs.p99, ABUSE_GOALS.liveP99Ms, false)}`);
+  console.log(`peak RSS MiB under abuse:   ${verdict(abuse.peakRssMiB, abuse.rssGoalMiB, false)}`);
 
   const summary = {
     durationSeconds,
@@ -309,6 +332,7 @@ async function main(): Promise<void> {
     cnn: { ours: cnn.ours, batchedInProcessImagesPerSecond: cnn.inProcess.imagesPerSecond, byBatch: cnn.inProcess.byBatch },
     healthP99Ms,
     healthP99MsUnderTinyLoad: tiny.healthUnderTinyLoad.latencyMs.p99,
+    abuse: { liveP99Ms: abuse.live.latencyMs.p99, liveProbes: abuse.live.ok, liveFailures: abuse.live.failures, idleRssMiB: abuse.idleRssMiB, peakRssMiB: abuse.peakRssMiB, rssGoalMiB: abuse.rssGoalMiB, answers: abuse.abusiveAnswers },
     loadAverage: { before: loadBefore, after: loadAfter, cpus: availableParallelism() },
     ratios,
     goals: GOALS,
@@ -319,6 +343,8 @@ async function main(): Promise<void> {
       grpcVsRestJson: ratios.grpcVsRestJson >= GOALS.grpcVsRestJson,
       cnnVsBatchedInProcess: ratios.cnnVsBatchedInProcess >= GOALS.cnnVsBatchedInProcess,
       healthP99Ms: healthP99Ms < GOALS.healthP99Ms,
+      liveP99MsUnderAbuse: abuse.live.latencyMs.p99 < ABUSE_GOALS.liveP99Ms,
+      peakRssUnderAbuse: abuse.peakRssMiB < abuse.rssGoalMiB,
     },
   };
   console.log(JSON.stringify(summary));

@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import { AppsV1Api, CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import type { V1Deployment } from '@kubernetes/client-node';
 import { pollUntil } from './lib/wait.ts';
-import { resolveService } from './services.ts';
+import { KubeClient } from '../src/kube/client.ts';
+import { resolveService } from '../src/kube/endpoints.ts';
 import { clusterForSuite, createNamespace, isPodReady, kubectl, waitForPods } from './test-cluster.ts';
 import { podUrl, testappContainer } from './testapp-spec.ts';
 
@@ -138,11 +139,13 @@ test('a Service resolves to its ready endpoints, and its ClusterIP leads to them
     description: 'two ready echo pods',
   });
   const podIPs = pods.map((pod) => pod.status!.podIP!).sort();
+  const kube = new KubeClient(kc);
 
   const endpoints = await pollUntil(
     async () => {
-      const found = await resolveService(kc, namespace, 'echo', 80);
-      return found.length === 2 ? found : undefined;
+      // From the EndpointSlices themselves, not the ready-pods fallback: this checks the controller fills them.
+      const { endpoints: found, source } = await resolveService(kube, namespace, 'echo', 80);
+      return found.length === 2 && source === 'endpointslices' ? found : undefined;
     },
     {
       description: 'service echo to resolve to two ready endpoints',
@@ -151,7 +154,7 @@ test('a Service resolves to its ready endpoints, and its ClusterIP leads to them
       diagnose: () => `kube-controller-manager log: ${suite.cluster.logs['kube-controller-manager']}`,
     },
   );
-  assert.deepEqual(endpoints.map((endpoint) => endpoint.ip).sort(), podIPs);
+  assert.deepEqual(endpoints.map((endpoint) => endpoint.address).sort(), podIPs);
   assert.ok(endpoints.every((endpoint) => endpoint.port === 8080));
 
   // From the host: through its route into the node netns, where kube-proxy's rules pick a pod.
@@ -183,8 +186,8 @@ test('a Service resolves to its ready endpoints, and its ClusterIP leads to them
   await getJson(podUrl(pods[0]!, '/control/unready'), { method: 'POST' });
   await pollUntil(
     async () => {
-      const found = await resolveService(kc, namespace, 'echo', 'http');
-      return found.length === 1 && found[0]!.ip === pods[1]!.status!.podIP;
+      const { endpoints: found, source } = await resolveService(kube, namespace, 'echo', 'http');
+      return source === 'endpointslices' && found.length === 1 && found[0]!.address === pods[1]!.status!.podIP;
     },
     { description: 'the unready pod to leave the Service endpoints', timeoutMs: 60_000, intervalMs: 500 },
   );

@@ -10,7 +10,7 @@ import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { buildDeployment } from '../src/builders/deployment.ts';
 import { desiredRevision } from '../src/builders/revision.ts';
-import { sampleModelDeployment } from '../src/builders/sample.ts';
+import { sampleModelDeployment } from '../test/support/sample.ts';
 import { packageVersion } from '../src/version.ts';
 import { FIXTURES } from '../runtime/fixtures/paths.ts';
 import { ensureDerivedTestImages, NAMED_USER, TESTAPP_IMAGE_CMD, TESTAPP_NAMED_USER_IMAGE, TESTAPP_WITH_CMD_IMAGE } from './images/testapp-image.ts';

@@ -32,6 +32,7 @@ export class RuntimeMetrics implements BatchObserver {
   readonly #labels: { model: string; version: string };
   readonly #requests: Counter<'model' | 'version' | 'protocol' | 'code'>;
   readonly #requestCounters = new Map<string, Incrementer>();
+  readonly #rejected: Counter<'model' | 'version' | 'code'>;
   readonly #requestDurations: Record<Protocol, Observer>;
   readonly #queueDuration: Observer;
   readonly #inferenceDuration: Observer;
@@ -47,8 +48,14 @@ export class RuntimeMetrics implements BatchObserver {
 
     this.#requests = new Counter({
       name: 'modelship_requests_total',
-      help: 'Inference requests answered, by protocol and HTTP status code.',
+      help: 'Inference requests that reached the model (authenticated, routed, decoded), by protocol and HTTP status code.',
       labelNames: ['model', 'version', 'protocol', 'code'],
+      registers,
+    });
+    this.#rejected = new Counter({
+      name: 'modelship_rejected_requests_total',
+      help: 'Requests answered without reaching the model (auth failures, unknown routes or methods, unreadable or over-limit input), by HTTP status code.',
+      labelNames: ['model', 'version', 'code'],
       registers,
     });
     const requestDuration = new Histogram({
@@ -136,6 +143,18 @@ export class RuntimeMetrics implements BatchObserver {
     counter.inc();
     this.#requestDurations[protocol].observe(seconds);
     this.statistics.requestFinished(code === 200, seconds);
+  }
+
+  /**
+   * A request answered before it reached the model. Kept out of modelship_requests_total and the latency
+   * histogram, which the rollout analysis judges: anyone who can reach the Service could otherwise dilute a
+   * failing canary's error rate with cheap 401s and 404s.
+   */
+  requestRejected(code: number, addressedSeconds?: number): void {
+    this.#rejected.inc({ ...this.#labels, code: String(code) });
+    // Triton's statistics count a request the model refused (bad input) as a failure, but not one stopped
+    // before it was addressed to the model (auth, routing): `addressedSeconds` is given for the former.
+    if (addressedSeconds !== undefined) this.statistics.requestFinished(false, addressedSeconds);
   }
 
   queued(seconds: number): void {

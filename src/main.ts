@@ -2,8 +2,10 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { CommanderError } from 'commander';
 import type { Server } from 'node:http';
+import type { Logger } from 'pino';
 import { parseConfig } from './config.ts';
-import { OperatorMetrics } from './controller/metrics.ts';
+import type { OperatorConfig } from './config.ts';
+import { OperatorMetrics } from './manager/metrics.ts';
 import { KubeClient } from './kube/client.ts';
 import { LeaderElector } from './leader/election.ts';
 import { leaseApi } from './leader/lease.ts';
@@ -37,30 +39,8 @@ async function main(): Promise<void> {
     identity: config.identity,
   });
 
-  const stopping = new AbortController();
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      log.info({ signal }, 'shutting down');
-      stopping.abort();
-      setTimeout(() => {
-        log.error('shutdown took too long; exiting');
-        process.exit(1);
-      }, SHUTDOWN_TIMEOUT_MS).unref();
-    });
-  }
-
-  const elector = config.leaderElect
-    ? new LeaderElector({
-        api: leaseApi(client, config.leaderElectionNamespace, config.leaderElectionId),
-        identity: config.identity,
-        log: log.child({ lease: `${config.leaderElectionNamespace}/${config.leaderElectionId}` }),
-        onLeaderChange: (leading) => {
-          metrics.leaderStatus.set({ name: config.leaderElectionId }, leading ? 1 : 0);
-          log.info({ leading }, leading ? 'became the leader' : 'no longer the leader');
-        },
-      })
-    : undefined;
-  if (elector) metrics.leaderStatus.set({ name: config.leaderElectionId }, 0);
+  const stopping = stopOnSignals(log);
+  const elector = config.leaderElect ? leaderElector(config, client, log, metrics) : undefined;
 
   const servers: Server[] = [];
   if (config.metricsBindAddress) servers.push(await serveMetrics(config.metricsBindAddress, metrics.registry));
@@ -88,6 +68,36 @@ async function main(): Promise<void> {
   await Promise.all(servers.map(closeServer));
   log.info('stopped');
   process.exit(0);
+}
+
+/** Aborts on SIGTERM or SIGINT, and exits if stopping then takes too long. */
+function stopOnSignals(log: Logger): AbortController {
+  const stopping = new AbortController();
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      log.info({ signal }, 'shutting down');
+      stopping.abort();
+      setTimeout(() => {
+        log.error('shutdown took too long; exiting');
+        process.exit(1);
+      }, SHUTDOWN_TIMEOUT_MS).unref();
+    });
+  }
+  return stopping;
+}
+
+function leaderElector(config: OperatorConfig, client: KubeClient, log: Logger, metrics: OperatorMetrics): LeaderElector {
+  const elector = new LeaderElector({
+    api: leaseApi(client, config.leaderElectionNamespace, config.leaderElectionId),
+    identity: config.identity,
+    log: log.child({ lease: `${config.leaderElectionNamespace}/${config.leaderElectionId}` }),
+    onLeaderChange: (leading) => {
+      metrics.leaderStatus.set({ name: config.leaderElectionId }, leading ? 1 : 0);
+      log.info({ leading }, leading ? 'became the leader' : 'no longer the leader');
+    },
+  });
+  metrics.leaderStatus.set({ name: config.leaderElectionId }, 0);
+  return elector;
 }
 
 process.on('unhandledRejection', (err) => {

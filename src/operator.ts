@@ -3,8 +3,8 @@ import { API_VERSION, KIND, LABELS } from './api/constants.ts';
 import { HealthProber } from './analysis/health.ts';
 import { MetricsScraper } from './analysis/scraper.ts';
 import { MANAGED_SELECTOR } from './builders/labels.ts';
-import { Controller } from './controller/controller.ts';
-import type { OperatorMetrics } from './controller/metrics.ts';
+import { Controller } from './manager/controller.ts';
+import type { OperatorMetrics } from './manager/metrics.ts';
 import { EventRecorder } from './events/recorder.ts';
 import type { KubeClient } from './kube/client.ts';
 import { Informer } from './kube/informer.ts';
@@ -14,6 +14,7 @@ import type { Resource } from './kube/resources.ts';
 import { Deployments, HorizontalPodAutoscalers, ModelDeployments, Pods, Services } from './kube/resources.ts';
 import { childKey } from './reconcile/child.ts';
 import type { Caches, CachedDeployment, CachedHpa, CachedModelDeployment, CachedPod, CachedService, Deps } from './reconcile/context.ts';
+import { OWNED } from './reconcile/owned.ts';
 import { reconcileModelDeployment } from './reconcile/reconciler.ts';
 import { RecentWrites } from './reconcile/recent-writes.ts';
 import { sleep } from './util/sleep.ts';
@@ -29,7 +30,7 @@ export interface OperatorOptions {
   identity: string;
 }
 
-export const CONTROLLER_NAME = 'modeldeployment';
+const CONTROLLER_NAME = 'modeldeployment';
 
 /** The operator has already reported on this generation. */
 function observed(md: CachedModelDeployment): boolean {
@@ -50,7 +51,6 @@ export class Operator {
   readonly controller: Controller;
   private readonly informers: Informer<KubeObject>[];
   private readonly mds: Informer<CachedModelDeployment>;
-  private readonly children: Array<[Resource, Informer<KubeObject>]>;
   private readonly pods: Informer<CachedPod>;
   private readonly recent = new RecentWrites();
   private readonly opts: OperatorOptions;
@@ -71,12 +71,8 @@ export class Operator {
       // and where to read /metrics from.
       pods: (this.pods = informer<CachedPod>(Pods, MANAGED_SELECTOR)),
     };
-    this.children = [
-      [Deployments, caches.deployments as unknown as Informer<KubeObject>],
-      [Services, caches.services as unknown as Informer<KubeObject>],
-      [HorizontalPodAutoscalers, caches.hpas as unknown as Informer<KubeObject>],
-    ];
-    this.informers = [this.mds as Informer<KubeObject>, ...this.children.map(([, i]) => i), this.pods as unknown as Informer<KubeObject>];
+    const owned = OWNED.map((child) => ({ resource: child.resource, informer: child.cache(caches) as unknown as Informer<KubeObject> }));
+    this.informers = [this.mds as Informer<KubeObject>, ...owned.map((o) => o.informer), this.pods as unknown as Informer<KubeObject>];
     const deps: Deps = {
       client,
       caches,
@@ -90,16 +86,19 @@ export class Operator {
     };
     this.controller = new Controller({
       name: CONTROLLER_NAME,
-      reconcile: (key) => reconcileModelDeployment(deps, key),
+      reconcile: (key, pass) => reconcileModelDeployment(deps, key, pass.log),
       workers: opts.workers,
       log: log.child({ controller: CONTROLLER_NAME }),
       ...(opts.metrics ? { metrics: opts.metrics } : {}),
     });
-    this.watch();
+    // For(ModelDeployment).Owns(Deployment).Owns(Service).Owns(HorizontalPodAutoscaler).Watches(Pod).
+    this.watchFor();
+    for (const { resource, informer } of owned) this.owns(resource, informer);
     this.watchPods();
   }
 
-  private watch(): void {
+  /** The ModelDeployments themselves. */
+  private watchFor(): void {
     // What a person changed (a new or edited spec, an annotation) goes before
     // status refreshes, so an apply is acted on even while a thousand
     // Deployments report progress.
@@ -112,30 +111,32 @@ export class Operator {
       },
       delete: (obj) => this.recent.forget(`md/${keyOf(obj)}`),
     });
-    for (const [resource, informer] of this.children) {
-      const toOwner = (obj: KubeObject) => {
-        const owner = controllerOf(obj);
-        if (owner?.kind === KIND && owner.apiVersion === API_VERSION) this.controller.enqueue(`${obj.metadata.namespace}/${owner.name}`);
-      };
-      const memo = (obj: KubeObject) => childKey(resource, obj.metadata.namespace ?? '', obj.metadata.name ?? '');
-      informer.on({
-        add: (obj) => {
-          this.recent.observed(memo(obj), obj);
-          toOwner(obj);
-        },
-        update: (old, obj) => {
-          this.recent.observed(memo(obj), obj);
-          toOwner(obj);
-          // A changed controller reference must wake the previous owner too.
-          if (controllerOf(old)?.uid !== controllerOf(obj)?.uid) toOwner(old);
-        },
-        delete: (obj) => {
-          // What we wrote is gone: the next reconcile must not trust our memo of it.
-          this.recent.forget(memo(obj));
-          toOwner(obj);
-        },
-      });
-    }
+  }
+
+  /** A child kind: its events requeue the ModelDeployment that controls it, and refresh our memo of our writes. */
+  private owns(resource: Resource, informer: Informer<KubeObject>): void {
+    const toOwner = (obj: KubeObject) => {
+      const owner = controllerOf(obj);
+      if (owner?.kind === KIND && owner.apiVersion === API_VERSION) this.controller.enqueue(`${obj.metadata.namespace}/${owner.name}`);
+    };
+    const memo = (obj: KubeObject) => childKey(resource, obj.metadata.namespace ?? '', obj.metadata.name ?? '');
+    informer.on({
+      add: (obj) => {
+        this.recent.observed(memo(obj), obj);
+        toOwner(obj);
+      },
+      update: (old, obj) => {
+        this.recent.observed(memo(obj), obj);
+        toOwner(obj);
+        // A changed controller reference must wake the previous owner too.
+        if (controllerOf(old)?.uid !== controllerOf(obj)?.uid) toOwner(old);
+      },
+      delete: (obj) => {
+        // What we wrote is gone: the next reconcile must not trust our memo of it.
+        this.recent.forget(memo(obj));
+        toOwner(obj);
+      },
+    });
   }
 
   /**

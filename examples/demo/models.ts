@@ -1,7 +1,8 @@
 // The model files of the demo and the ModelDeployment manifests that serve them.
 //
 //   version 1  runtime/fixtures/linear_regression.onnx — scikit-learn LinearRegression on the diabetes data
-//              (the same bytes as `python examples/train/train.py --test-size 0`)
+//              (the model `python examples/train/train.py --test-size 0` trains, fitted exactly so the bytes
+//              are the same on every machine: runtime/fixtures/make_fixtures.py)
 //   version 2  examples/demo/models/diabetes-v2.onnx — retrained with ridge regularisation
 //              (`python examples/train/train.py --alpha 0.1 --out examples/demo/models/diabetes-v2.onnx`)
 //   version 3  a truncated copy of version 2 — an upload cut short — pinned to version 2's full digest, so

@@ -4,6 +4,7 @@
 // watches with field selectors, one request per intended write) and nothing
 // more.
 import { Agent, request } from 'node:https';
+import { ApiError } from '../../src/kube/errors.ts';
 import type { IncomingMessage } from 'node:http';
 
 export interface ApiClientOptions {
@@ -23,24 +24,13 @@ export interface Status {
   code?: number;
 }
 
-export class ApiError extends Error {
-  override name = 'ApiError';
-  readonly statusCode: number;
-  readonly reason: string | undefined;
-  constructor(method: string, path: string, statusCode: number, body: Status | string) {
-    const message = typeof body === 'string' ? body : (body.message ?? JSON.stringify(body));
-    super(`${method} ${path}: ${statusCode} ${message}`);
-    this.statusCode = statusCode;
-    this.reason = typeof body === 'string' ? undefined : body.reason;
-  }
-}
+// One ApiError for the operator, the CLI and the proving ground.
+export { ApiError, isConflict, isNotFound } from '../../src/kube/errors.ts';
 
-export function isNotFound(error: unknown): boolean {
-  return error instanceof ApiError && error.statusCode === 404;
-}
-
-export function isConflict(error: unknown): boolean {
-  return error instanceof ApiError && error.statusCode === 409;
+/** The error the API server's answer describes, with the request in its message. */
+function apiError(method: string, path: string, statusCode: number, body: Status | string): ApiError {
+  const message = typeof body === 'string' ? body : (body.message ?? JSON.stringify(body));
+  return new ApiError(statusCode, `${method} ${path}: ${statusCode} ${message}`, typeof body === 'string' ? undefined : body.reason);
 }
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -94,7 +84,7 @@ export class ApiClient {
     const response = await this.send(method, path, options);
     const text = await readBody(response);
     const status = response.statusCode ?? 0;
-    if (status < 200 || status >= 300) throw new ApiError(method, path, status, parseJson(text) ?? text);
+    if (status < 200 || status >= 300) throw apiError(method, path, status, parseJson(text) ?? text);
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
@@ -124,7 +114,7 @@ export class ApiClient {
     const status = response.statusCode ?? 0;
     if (status !== 200) {
       const text = await readBody(response);
-      throw new ApiError('WATCH', path, status, parseJson(text) ?? text);
+      throw apiError('WATCH', path, status, parseJson(text) ?? text);
     }
     await new Promise<void>((resolve, reject) => {
       let pending = '';

@@ -1,7 +1,7 @@
 // Kubernetes resource quantities ("500m", "1Gi", "2", "1e3") as plain numbers
 // of the base unit, enough for resourceFieldRef and node capacity.
 
-import { parseQuantity as quantityOrUndefined } from '../../src/reconcile/quantity.ts';
+import { parseQuantity as quantityOrUndefined } from '../../src/kube/quantity.ts';
 
 export function parseQuantity(text: string): number {
   const value = quantityOrUndefined(text);

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option } from 'commander';
+import { parseSha256 } from '../model/checksum.ts';
 
 /**
  * A command-line option that also reads `MODELSHIP_<FLAG_IN_UPPER_SNAKE>` from the environment, as the
@@ -28,4 +29,13 @@ export function nonNegativeNumber(text: string): number {
   const value = Number(text);
   if (!Number.isFinite(value) || value < 0) throw new InvalidArgumentError('must be a number >= 0');
   return value;
+}
+
+/** A malformed digest is a usage error (exit 2) like any other bad flag, not a failed fetch (exit 1). */
+export function sha256Digest(text: string): string {
+  try {
+    return parseSha256(text);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }

@@ -1,11 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { Command } from 'commander';
-import { parseSha256 } from '../model/checksum.ts';
+import { Command, InvalidArgumentError } from 'commander';
 import type { ExecutionProvider } from '../inference/messages.ts';
 import type { RuntimeSettings } from '../server/start-runtime.ts';
-import { envOption, fraction, integerAtLeast, nonNegativeNumber } from './env-option.ts';
+import { envOption, fraction, integerAtLeast, nonNegativeNumber, sha256Digest } from './env-option.ts';
+import { DEFAULT_MAX_ELEMENTS, defaultMaxRows } from '../protocol/request-limits.ts';
 
 const MAX_DEFAULT_WORKERS = 4;
 
@@ -24,6 +24,11 @@ interface ServeFlags {
   maxQueueDelayMs: number;
   maxQueueSize: number;
   maxBodyBytes: number;
+  maxRequestRows?: number;
+  maxRequestElements: number;
+  headersTimeoutSeconds: number;
+  requestTimeoutSeconds: number;
+  keepAliveTimeoutSeconds: number;
   authTokenFile?: string;
   executionProvider: ExecutionProvider;
   injectErrorRate: number;
@@ -38,7 +43,7 @@ export function serveCommand(): Command {
     .addOption(envOption('--model <path>', 'model file to serve'))
     .addOption(envOption('--name <name>', 'served model name (default: the file name without extension)'))
     .addOption(envOption('--model-version <version>', 'served model version').default('1'))
-    .addOption(envOption('--sha256 <hex>', 'refuse to serve a model file whose sha256 differs'))
+    .addOption(envOption('--sha256 <hex>', 'refuse to serve a model file whose sha256 differs').argParser(sha256Digest))
     .addOption(envOption('--host <address>', 'address to listen on').default('0.0.0.0'))
     .addOption(envOption('--port <port>', 'port for the API, probes and metrics').default(8080).argParser(integerAtLeast(0)))
     .addOption(
@@ -72,6 +77,15 @@ export function serveCommand(): Command {
         .argParser(integerAtLeast(1)),
     )
     .addOption(envOption('--max-body-bytes <n>', 'largest request body accepted (413 beyond)').default(64 * 1024 * 1024).argParser(integerAtLeast(1)))
+    .addOption(envOption('--max-request-rows <n>', 'most rows in one request (413 beyond; default: 16 batches, at least 1024)').argParser(integerAtLeast(1)))
+    .addOption(
+      envOption('--max-request-elements <n>', 'most tensor elements in one request, all inputs together (413 beyond)')
+        .default(DEFAULT_MAX_ELEMENTS)
+        .argParser(integerAtLeast(1)),
+    )
+    .addOption(envOption('--headers-timeout-seconds <s>', 'close connections whose request headers take longer (408)').default(10).argParser(positiveNumber))
+    .addOption(envOption('--request-timeout-seconds <s>', 'close connections whose whole request takes longer to arrive (408)').default(30).argParser(positiveNumber))
+    .addOption(envOption('--keep-alive-timeout-seconds <s>', 'close keep-alive connections idle this long (above load balancers\' 60 s)').default(65).argParser(positiveNumber))
     .addOption(envOption('--auth-token-file <path>', 'require "Authorization: Bearer <token>" on model endpoints, token read from this file'))
     .addOption(envOption('--execution-provider <provider>', 'cpu, or cuda (falls back to cpu with a warning when unavailable)').default('cpu').choices(['cpu', 'cuda']))
     .addOption(
@@ -105,7 +119,7 @@ function settingsFrom(modelPath: string | undefined, flags: ServeFlags): Runtime
       name: flags.name ?? basename(path, extname(path)),
       version: flags.modelVersion,
       path,
-      sha256: flags.sha256 === undefined ? undefined : parseSha256(flags.sha256),
+      sha256: flags.sha256,
       workerThreads,
       intraOpThreads,
       inferenceNiceness: Math.min(19, flags.inferenceNiceness),
@@ -118,6 +132,12 @@ function settingsFrom(modelPath: string | undefined, flags: ServeFlags): Runtime
     port: flags.port,
     grpcPort: flags.grpcPort === 'off' ? undefined : flags.grpcPort,
     maxBodyBytes: flags.maxBodyBytes,
+    limits: { maxRows: flags.maxRequestRows ?? defaultMaxRows(flags.maxBatchSize), maxElements: flags.maxRequestElements },
+    timeouts: {
+      headersMs: flags.headersTimeoutSeconds * 1000,
+      requestMs: flags.requestTimeoutSeconds * 1000,
+      keepAliveMs: flags.keepAliveTimeoutSeconds * 1000,
+    },
     authToken: flags.authTokenFile === undefined ? undefined : readToken(flags.authTokenFile),
     injectErrorRate: flags.injectErrorRate,
     drainTimeoutMs: flags.drainTimeoutSeconds * 1000,
@@ -133,4 +153,10 @@ function readToken(path: string): string {
   const token = readFileSync(path, 'utf8').trim();
   if (token === '') throw new Error(`auth token file ${path} is empty`);
   return token;
+}
+
+function positiveNumber(text: string): number {
+  const value = nonNegativeNumber(text);
+  if (value === 0) throw new InvalidArgumentError('must be a number > 0');
+  return value;
 }

@@ -4,6 +4,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import type { Readable } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { checksumMismatch } from '../model/checksum.ts';
 import { FetchError } from './fetch-error.ts';
@@ -23,6 +24,10 @@ export interface FetchOptions {
   s3Endpoint: string | undefined;
   pvcRoot: string;
   idleTimeoutMs: number;
+  /** The whole fetch, every attempt and backoff included, ends by then. */
+  deadlineMs: number;
+  /** A download growing beyond this is aborted at once, as is one growing beyond its declared length. */
+  maxBytes: number;
   retry: RetryPolicy;
   /** Progress lines for the init container's log. */
   report: (line: string) => void;
@@ -46,30 +51,45 @@ export async function fetchModel(options: FetchOptions): Promise<FetchResult> {
     const existing = await hashExisting(options.dest);
     if (existing !== undefined && existing.sha256 === options.sha256) return { ...existing, alreadyPresent: true };
   }
-  return withRetries(
-    options.retry,
-    async () => ({ ...(await downloadOnce(location, options)), alreadyPresent: false }),
-    (error, delayMs, attempt) => options.report(`attempt ${attempt} failed: ${error.message}; retrying in ${delayMs} ms`),
-  );
+  const deadline = AbortSignal.timeout(options.deadlineMs);
+  try {
+    return await withRetries(
+      options.retry,
+      async () => ({ ...(await downloadOnce(location, options, deadline)), alreadyPresent: false }),
+      (error, delayMs, attempt) => options.report(`attempt ${attempt} failed: ${error.message}; retrying in ${delayMs} ms`),
+      deadline,
+    );
+  } catch (error) {
+    if (!deadline.aborted) throw error;
+    throw new FetchError(`fetch of ${options.uri} did not finish within ${options.deadlineMs / 1000} s (--deadline-seconds)`, false);
+  }
 }
 
-async function downloadOnce(location: ModelLocation, options: FetchOptions): Promise<{ bytes: number; sha256: string }> {
+async function downloadOnce(location: ModelLocation, options: FetchOptions, deadline: AbortSignal): Promise<{ bytes: number; sha256: string }> {
+  deadline.throwIfAborted();
   const source = await open(location, options);
   const temporary = join(dirname(options.dest), `.${basename(options.dest)}.${randomBytes(6).toString('hex')}.partial`);
   const hash = createHash('sha256');
+  const limit = sizeLimit(source, options);
   let bytes = 0;
   const measure = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       hash.update(chunk);
       bytes += chunk.length;
-      callback(null, chunk);
+      // Stop as soon as the download outgrows what it may be, rather than fill the disk and compare digests.
+      if (bytes > limit.bytes) callback(new FetchError(`download of ${options.uri} exceeds ${limit.bytes} bytes (${limit.why})`, false));
+      else callback(null, chunk);
     },
   });
   try {
     try {
-      await pipeline(source, measure, createWriteStream(temporary, { flush: true }));
+      if (limit.declared > options.maxBytes) {
+        throw new FetchError(`${options.uri} is ${limit.declared} bytes, more than --max-bytes ${options.maxBytes}`, false);
+      }
+      await pipeline(source, measure, createWriteStream(temporary, { flush: true }), { signal: deadline });
     } catch (error) {
-      if (error instanceof FetchError) throw error;
+      source.destroy();
+      if (error instanceof FetchError || deadline.aborted) throw error;
       // Connections dropped mid-transfer are worth another try; a full disk is not.
       const code = (error as NodeJS.ErrnoException).code;
       throw new FetchError(`download of ${options.uri} failed after ${bytes} bytes: ${(error as Error).message}`, code !== 'ENOSPC' && code !== 'EACCES' && code !== 'EROFS');
@@ -84,6 +104,17 @@ async function downloadOnce(location: ModelLocation, options: FetchOptions): Pro
   }
 }
 
+/** The most bytes this download may bring: --max-bytes, or less when the source declared its length. */
+function sizeLimit(source: Readable, options: FetchOptions): { bytes: number; why: string; declared: number } {
+  // HTTP responses, and the S3 SDK's bodies built on them, carry the length the server declared.
+  const header = (source as Partial<IncomingMessage>).headers?.['content-length'];
+  const declared = header === undefined ? Number.NaN : Number(header);
+  if (Number.isSafeInteger(declared) && declared >= 0 && declared < options.maxBytes) {
+    return { bytes: declared, why: 'the length the server declared', declared };
+  }
+  return { bytes: options.maxBytes, why: '--max-bytes', declared: Number.isSafeInteger(declared) ? declared : 0 };
+}
+
 function open(location: ModelLocation, options: FetchOptions): Promise<Readable> {
   switch (location.kind) {
     case 'http':
@@ -91,7 +122,7 @@ function open(location: ModelLocation, options: FetchOptions): Promise<Readable>
     case 's3':
       return openS3(location.bucket, location.key, { endpoint: options.s3Endpoint });
     case 'file':
-      return openFile(location.path);
+      return openFile(location.path, location.root);
   }
 }
 

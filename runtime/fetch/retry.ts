@@ -16,6 +16,8 @@ export async function withRetries<T>(
   policy: RetryPolicy,
   attempt: (attemptNumber: number) => Promise<T>,
   onRetry: (error: Error, delayMs: number, attemptNumber: number) => void,
+  /** Ends the retries (and a backoff in progress) when aborted. */
+  signal?: AbortSignal,
 ): Promise<T> {
   for (let attemptNumber = 1; ; attemptNumber++) {
     try {
@@ -23,11 +25,11 @@ export async function withRetries<T>(
     } catch (error) {
       const failure = error instanceof Error ? error : new Error(String(error));
       const retryable = !(failure instanceof FetchError) || failure.retryable;
-      if (!retryable || attemptNumber > policy.retries) throw failure;
+      if (!retryable || attemptNumber > policy.retries || signal?.aborted === true) throw failure;
       const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attemptNumber - 1));
       const delayMs = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
       onRetry(failure, delayMs, attemptNumber);
-      await sleep(delayMs);
+      await sleep(delayMs, undefined, signal === undefined ? undefined : { signal });
     }
   }
 }

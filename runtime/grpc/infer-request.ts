@@ -5,6 +5,8 @@ import { readBinaryTensorData } from '../tensor/binary-tensor.ts';
 import type { ModelSignature } from '../model/signature.ts';
 import type { Int64, ModelInferRequest } from './messages.ts';
 import { readTensorContents } from './tensor-contents.ts';
+import { checkShapeWithinLimits } from '../protocol/request-limits.ts';
+import type { RequestLimits } from '../protocol/request-limits.ts';
 
 /**
  * Decodes a ModelInferRequest into the tensors the model runs, with the same checks and the same error
@@ -21,13 +23,14 @@ export interface GrpcInferRequest {
   rawOutputs: boolean;
 }
 
-export function decodeInferRequest(message: ModelInferRequest, signature: ModelSignature): GrpcInferRequest {
+export function decodeInferRequest(message: ModelInferRequest, signature: ModelSignature, limits: RequestLimits): GrpcInferRequest {
   if (message.inputs.length === 0) throw badRequest('inputs must be a non-empty array');
   const raw = message.raw_input_contents;
   if (raw.length > 0 && raw.length !== message.inputs.length) {
     throw badRequest(`raw_input_contents has ${raw.length} entries for ${message.inputs.length} inputs; give one per input or none`);
   }
   const inputs: Record<string, Tensor> = {};
+  let elements = 0;
   message.inputs.forEach((input, index) => {
     const where = `inputs[${index}]`;
     const name = input.name ?? '';
@@ -38,6 +41,10 @@ export function decodeInferRequest(message: ModelInferRequest, signature: ModelS
     const datatype = input.datatype;
     if (!isDatatype(datatype)) throw badRequest(`${where}.datatype ${JSON.stringify(datatype ?? '')} is not a protocol datatype`);
     const shape = input.shape.map((dim) => parseDim(dim, where));
+    // As in REST: datatype and size before any data is decoded.
+    const spec = signature.inputs.find((known) => known.name === name)!;
+    if (datatype !== spec.datatype) throw badRequest(`input '${name}' has datatype ${datatype}, the model expects ${spec.datatype}`);
+    elements = checkShapeWithinLimits(shape, limits, elements, `input '${name}'`);
     const data =
       raw.length > 0
         ? readBinaryTensorData(datatype, shape, raw[index]!, where)

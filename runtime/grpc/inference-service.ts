@@ -3,7 +3,7 @@ import { modelConfigDocument } from '../model/model-config.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import type { RuntimeContext } from '../server/context.ts';
 import { checkModelAddress } from '../server/model-address.ts';
-import { errorAnswer } from '../server/respond.ts';
+import { errorAnswer, isClientError } from '../server/respond.ts';
 import { SERVER_EXTENSIONS } from '../server/health-endpoints.ts';
 import { RUNTIME_NAME, RUNTIME_VERSION } from '../version.ts';
 import { grpcError } from './grpc-errors.ts';
@@ -58,11 +58,16 @@ async function modelInfer(context: RuntimeContext, request: ModelInferRequest, m
   const started = performance.now();
   context.inflight.count++;
   let status = 200;
+  let addressed = false;
+  let reachedModel = false;
   try {
     const signature = loadedModel(context, { name: request.model_name, version: request.model_version }, metadata);
+    addressed = true;
     if (context.model.state.phase === 'failed') throw new ProtocolError(503, context.model.notReadyReason() ?? 'model is not ready');
+    const decoded = decodeInferRequest(request, signature, context.limits);
+    reachedModel = true;
+    // As in REST (server/inference-endpoint.ts): only requests that reached the model are judged.
     if (context.injectErrorRate > 0 && Math.random() < context.injectErrorRate) throw new ProtocolError(500, 'injected failure');
-    const decoded = decodeInferRequest(request, signature);
     const outputs = await context.model.infer(decoded.inputs);
     return encodeInferResponse(context.model.name, context.model.version, decoded, outputs);
   } catch (error) {
@@ -72,7 +77,9 @@ async function modelInfer(context: RuntimeContext, request: ModelInferRequest, m
     throw new ProtocolError(answer.status, answer.message);
   } finally {
     context.inflight.count--;
-    context.metrics.requestAnswered('grpc', status, (performance.now() - started) / 1000);
+    const seconds = (performance.now() - started) / 1000;
+    if (reachedModel && !isClientError(status)) context.metrics.requestAnswered('grpc', status, seconds);
+    else context.metrics.requestRejected(status, addressed ? seconds : undefined);
   }
 }
 

@@ -84,5 +84,11 @@ describe('model lifecycle', () => {
     const noModel = spawnSync(process.execPath, [main, 'serve'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, MODELSHIP_MODEL: '' } });
     assert.equal(noModel.status, 2);
     assert.match(noModel.stderr, /a model file is required/);
+    // A malformed digest is a usage error like any other, for serve and for fetch (it was exit 1 for fetch).
+    for (const command of [['serve', FIXTURES.linearRegression], ['fetch', '--uri', 'file:///nowhere.onnx', '--dest', '/nonexistent/model.onnx']]) {
+      const digest = spawnSync(process.execPath, [main, ...command, '--sha256', 'not-a-digest'], { encoding: 'utf8', timeout: 60_000 });
+      assert.equal(digest.status, 2, `${command[0]}: ${digest.stderr}`);
+      assert.match(digest.stderr, /'not-a-digest' is not a sha256 digest \(64 hex digits\)/);
+    }
   });
 });

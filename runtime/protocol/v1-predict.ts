@@ -4,6 +4,12 @@ import { jsonValues, readJsonTensorData } from '../tensor/json-tensor.ts';
 import type { ModelSignature, TensorSpec } from '../model/signature.ts';
 import { badRequest } from './errors.ts';
 import { parseJsonObject } from './v2-infer-request.ts';
+import { ProtocolError } from './errors.ts';
+import { checkShapeWithinLimits } from './request-limits.ts';
+import type { RequestLimits } from './request-limits.ts';
+
+/** Deeper nesting is no tensor any model takes (and matches the JSON tensor reader's own limit). */
+const MAX_NESTING = 32;
 
 /**
  * The V1 (TensorFlow Serving style) protocol KServe also speaks: `{"instances": [...]}` as rows or
@@ -11,21 +17,32 @@ import { parseJsonObject } from './v2-infer-request.ts';
  * model, since V1 requests do not carry them.
  */
 
-export function parseV1PredictRequest(body: Buffer, signature: ModelSignature): Record<string, Tensor> {
+export function parseV1PredictRequest(body: Buffer, signature: ModelSignature, limits: RequestLimits): Record<string, Tensor> {
   const document = parseJsonObject(body.toString('utf8'));
   const hasInstances = document.instances !== undefined;
   const hasInputs = document.inputs !== undefined;
   if (hasInstances === hasInputs) throw badRequest('the request needs exactly one of "instances" or "inputs"');
-  return hasInstances ? fromRows(document.instances, signature, 'instances') : fromColumns(document.inputs, signature);
+  const budget = { limits, elements: 0 };
+  return hasInstances ? fromRows(document.instances, signature, budget) : fromColumns(document.inputs, signature, budget);
+}
+
+/** The request's limits and the elements its inputs decoded so far. */
+interface Budget {
+  limits: RequestLimits;
+  elements: number;
 }
 
 /** Row format: a list of instances, each one row of the single input or an object naming each input's row. */
-function fromRows(instances: unknown, signature: ModelSignature, where: string): Record<string, Tensor> {
+function fromRows(instances: unknown, signature: ModelSignature, budget: Budget): Record<string, Tensor> {
+  const where = 'instances';
   if (!Array.isArray(instances) || instances.length === 0) throw badRequest(`${where} must be a non-empty array`);
+  if (instances.length > budget.limits.maxRows) {
+    throw new ProtocolError(413, `${where} has ${instances.length} rows; the most one request may carry is ${budget.limits.maxRows} (--max-request-rows)`);
+  }
   const named = isPlainObject(instances[0]);
   if (!named) {
     const spec = onlyInput(signature);
-    return { [spec.name]: tensorFromNested(spec, instances, where) };
+    return { [spec.name]: tensorFromNested(spec, instances, where, budget) };
   }
   const inputs: Record<string, Tensor> = {};
   for (const spec of signature.inputs) {
@@ -34,17 +51,17 @@ function fromRows(instances: unknown, signature: ModelSignature, where: string):
       if (!Object.hasOwn(instance, spec.name)) throw badRequest(`${where}[${index}] lacks input '${spec.name}'`);
       return instance[spec.name];
     });
-    inputs[spec.name] = tensorFromNested(spec, rows, `${where}.${spec.name}`);
+    inputs[spec.name] = tensorFromNested(spec, rows, `${where}.${spec.name}`, budget);
   }
   rejectUnknownNames(Object.keys(instances[0] as object), signature);
   return inputs;
 }
 
 /** Columnar format: the whole tensor for the single input, or an object mapping input names to tensors. */
-function fromColumns(columns: unknown, signature: ModelSignature): Record<string, Tensor> {
+function fromColumns(columns: unknown, signature: ModelSignature, budget: Budget): Record<string, Tensor> {
   if (Array.isArray(columns)) {
     const spec = onlyInput(signature);
-    return { [spec.name]: tensorFromNested(spec, columns, 'inputs') };
+    return { [spec.name]: tensorFromNested(spec, columns, 'inputs', budget) };
   }
   if (!isPlainObject(columns)) throw badRequest('inputs must be an array or an object keyed by input name');
   rejectUnknownNames(Object.keys(columns), signature);
@@ -53,13 +70,14 @@ function fromColumns(columns: unknown, signature: ModelSignature): Record<string
     const value = columns[spec.name];
     if (value === undefined) throw badRequest(`inputs lacks input '${spec.name}'`);
     if (!Array.isArray(value)) throw badRequest(`inputs.${spec.name} must be an array`);
-    inputs[spec.name] = tensorFromNested(spec, value, `inputs.${spec.name}`);
+    inputs[spec.name] = tensorFromNested(spec, value, `inputs.${spec.name}`, budget);
   }
   return inputs;
 }
 
-function tensorFromNested(spec: TensorSpec, value: unknown[], where: string): Tensor {
+function tensorFromNested(spec: TensorSpec, value: unknown[], where: string, budget: Budget): Tensor {
   const shape = rectangularShape(value, where);
+  budget.elements = checkShapeWithinLimits(shape, budget.limits, budget.elements, where);
   return { datatype: spec.datatype, shape, data: readJsonTensorData(spec.datatype, shape, value, where) };
 }
 
@@ -68,6 +86,8 @@ function rectangularShape(value: unknown[], where: string): number[] {
   const shape: number[] = [];
   let probe: unknown = value;
   while (Array.isArray(probe)) {
+    // Bounded before the recursive check below walks it: thousands of levels would overflow the stack.
+    if (shape.length === MAX_NESTING) throw badRequest(`${where} is nested more than ${MAX_NESTING} levels deep`);
     shape.push(probe.length);
     probe = probe[0];
   }

@@ -5,6 +5,8 @@ import { readBinaryTensorData } from '../tensor/binary-tensor.ts';
 import type { ModelSignature } from '../model/signature.ts';
 import { parseShape } from '../model/validate-inputs.ts';
 import { badRequest } from './errors.ts';
+import { checkShapeWithinLimits } from './request-limits.ts';
+import type { RequestLimits } from './request-limits.ts';
 
 /**
  * Decodes an Open Inference Protocol v2 infer request: a JSON document, optionally followed by binary tensor
@@ -26,7 +28,7 @@ export interface V2InferRequest {
   binaryOutputs: boolean;
 }
 
-export function parseV2InferRequest(body: Buffer, headerLength: string | undefined, signature: ModelSignature): V2InferRequest {
+export function parseV2InferRequest(body: Buffer, headerLength: string | undefined, signature: ModelSignature, limits: RequestLimits): V2InferRequest {
   let jsonEnd = body.length;
   if (headerLength !== undefined) {
     const parsed = Number(headerLength);
@@ -46,18 +48,24 @@ export function parseV2InferRequest(body: Buffer, headerLength: string | undefin
   if (!Array.isArray(document.inputs) || document.inputs.length === 0) throw badRequest('inputs must be a non-empty array');
   const inputs: Record<string, Tensor> = {};
   let binaryOffset = 0;
+  let elements = 0;
   document.inputs.forEach((raw: unknown, index: number) => {
     const where = `inputs[${index}]`;
     const input = requireObject(raw, where);
     const name = input.name;
     if (typeof name !== 'string') throw badRequest(`${where}.name must be a string`);
-    if (!signature.inputs.some((spec) => spec.name === name)) {
-      throw badRequest(`unknown input '${name}'; the model's inputs are ${signature.inputs.map((spec) => `'${spec.name}'`).join(', ')}`);
+    const spec = signature.inputs.find((candidate) => candidate.name === name);
+    if (spec === undefined) {
+      throw badRequest(`unknown input '${name}'; the model's inputs are ${signature.inputs.map((known) => `'${known.name}'`).join(', ')}`);
     }
     if (Object.hasOwn(inputs, name)) throw badRequest(`input '${name}' appears twice`);
     const datatype = input.datatype;
     if (!isDatatype(datatype)) throw badRequest(`${where}.datatype ${JSON.stringify(datatype)} is not a protocol datatype`);
+    // Datatype and size are checked before any data is decoded: a BYTES payload for an FP32 input, or a
+    // shape of millions of rows, is refused without touching its bytes.
+    if (datatype !== spec.datatype) throw badRequest(`input '${name}' has datatype ${datatype}, the model expects ${spec.datatype}`);
     const shape = parseShape(input.shape, where);
+    elements = checkShapeWithinLimits(shape, limits, elements, `input '${name}'`);
     const binarySize = optionalObject(input.parameters, `${where}.parameters`)?.binary_data_size;
     if (binarySize !== undefined) {
       if (typeof binarySize !== 'number' || !Number.isSafeInteger(binarySize) || binarySize < 0) {

@@ -8,6 +8,7 @@ import { answerV1ModelStatus, answerV2ModelMetadata, answerV2ModelReady } from '
 import { answerModelConfig, answerModelStatistics } from './triton-endpoints.ts';
 import { answerLive, answerMetrics, answerReady, answerServerMetadata } from './health-endpoints.ts';
 import { OPENAPI_DOCUMENT } from './openapi.ts';
+import { allowedMethods } from './allowed-methods.ts';
 import { errorAnswer, sendError, sendJson } from './respond.ts';
 
 /**
@@ -29,6 +30,12 @@ export function createApp(context: RuntimeContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
+
+  // A predict path asked with GET would otherwise read as the status of a model named "iris:predict".
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (allowedMethods(req.path) !== POST_PATH_METHODS || req.method === 'POST') return next();
+    rejectWrongMethod(context, req, res);
+  });
 
   app.get('/v2', (_req, res) => answerServerMetadata(res));
   app.get('/v2/health/live', (_req, res) => answerLive(res));
@@ -62,18 +69,39 @@ export function createApp(context: RuntimeContext): express.Express {
   });
   app.get('/openapi.json', (_req, res) => sendJson(res, 200, OPENAPI_DOCUMENT));
 
-  app.use((req: Request, res: Response) => sendError(res, 404, `no route for ${req.method} ${req.path}`));
+  app.use((req: Request, res: Response) => {
+    const allow = allowedMethods(req.path);
+    if (allow !== undefined && !allow.includes(req.method)) return rejectWrongMethod(context, req, res);
+    context.metrics.requestRejected(404);
+    sendError(res, 404, `no route for ${req.method} ${req.path}`);
+  });
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const answer = errorAnswer(error);
+    context.metrics.requestRejected(answer.unexpected ? clientStatus(error) ?? 500 : answer.status);
     if (answer.unexpected) {
       // express's own errors (e.g. an undecodable path) carry a client status; anything else is ours.
-      const status = (error as { status?: unknown; expose?: unknown }).status;
-      if (typeof status === 'number' && status >= 400 && status < 500) return sendError(res, status, (error as Error).message);
+      const status = clientStatus(error);
+      if (status !== undefined) return sendError(res, status, (error as Error).message);
       context.log.error({ err: error, path: req.path }, 'request failed unexpectedly');
     }
     sendError(res, answer.status, answer.message);
   });
   return app;
+}
+
+const POST_PATH_METHODS = allowedMethods('/v1/models/m:predict');
+
+function rejectWrongMethod(context: RuntimeContext, req: Request, res: Response): void {
+  const allow = allowedMethods(req.path) ?? [];
+  context.metrics.requestRejected(405);
+  res.setHeader('allow', allow.join(', '));
+  sendError(res, 405, `${req.method} is not allowed on ${req.path}; use ${allow.join(' or ')}`);
+}
+
+/** The status express's own errors carry (e.g. 400 for an undecodable path); undefined for anything else. */
+function clientStatus(error: unknown): number | undefined {
+  const status = (error as { status?: unknown }).status;
+  return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
 }
 
 function param(req: Request, name: string): string {

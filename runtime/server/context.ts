@@ -1,7 +1,9 @@
+import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../log.ts';
 import type { RuntimeMetrics } from '../metrics.ts';
 import type { ServedModel } from '../model/served-model.ts';
 import type { BearerAuth } from './bearer-auth.ts';
+import type { RequestLimits } from '../protocol/request-limits.ts';
 
 /** What every HTTP handler shares: the one served model and the process's cross-cutting services. */
 export interface RuntimeContext {
@@ -10,8 +12,15 @@ export interface RuntimeContext {
   log: Logger;
   auth: BearerAuth | undefined;
   maxBodyBytes: number;
+  limits: RequestLimits;
   /** Fraction of inference requests answered with an injected 500, for chaos testing of rollouts. */
   injectErrorRate: number;
+  inflight: InflightRequests;
+}
+
+export interface InflightRequests {
   /** Inference requests received and not yet answered; graceful shutdown waits for zero. */
-  inflight: { count: number };
+  count: number;
+  /** Of those, the ones whose body is still arriving: graceful shutdown gives them only a short grace. */
+  receiving: Set<IncomingMessage>;
 }

@@ -9,13 +9,17 @@ import type { Tensor } from '../tensor/datatypes.ts';
 import { encodeV1Predictions, parseV1PredictRequest } from '../protocol/v1-predict.ts';
 import type { RuntimeContext } from './context.ts';
 import { readBody } from './read-body.ts';
-import { errorAnswer, sendError, sendJson } from './respond.ts';
+import { GUARD_FROM_BYTES, JsonGuard } from './json-guard.ts';
+import type { RequestLimits } from '../protocol/request-limits.ts';
+import { errorAnswer, isClientError, sendError, sendJson } from './respond.ts';
 import { checkModelAddress } from './model-address.ts';
 
 /**
  * The two inference endpoints share one path through the process: authorise, find the model, check it is
- * ready, read the body, decode, infer, encode, answer — and count every answer, errors included, in the
- * metrics the operator's rollout analysis reads.
+ * ready, read the body, decode, infer, encode, answer. Requests that reached the model are counted in the
+ * metrics the operator's rollout analysis reads, whatever their outcome; the rest (auth failures, unknown
+ * models, unreadable or over-limit input, not ready yet) are counted apart, so that nobody can steer a
+ * rollout by sending cheap bad requests.
  */
 
 interface Decoded {
@@ -25,20 +29,28 @@ interface Decoded {
 /** What differs between the protocols: how a request body becomes tensors and outputs become an answer. */
 interface ProtocolCodec<Request extends Decoded> {
   protocol: Protocol;
-  decode(body: Buffer, req: IncomingMessage, signature: ModelSignature): Request;
+  decode(body: Buffer, req: IncomingMessage, signature: ModelSignature, limits: RequestLimits): Request;
+  /** Where the JSON part of the body ends, for the guard; undefined when it is all JSON. */
+  jsonBytes(req: IncomingMessage): number | undefined;
   encode(context: RuntimeContext, request: Request, outputs: Record<string, Tensor>, signature: ModelSignature): EncodedResponse;
 }
 
 const V2_CODEC: ProtocolCodec<ReturnType<typeof parseV2InferRequest>> = {
   protocol: 'v2',
-  decode: (body, req, signature) => parseV2InferRequest(body, headerValue(req, 'inference-header-content-length'), signature),
+  decode: (body, req, signature, limits) => parseV2InferRequest(body, headerValue(req, 'inference-header-content-length'), signature, limits),
+  jsonBytes: (req) => {
+    const header = headerValue(req, 'inference-header-content-length');
+    const bytes = header === undefined ? Number.NaN : Number(header);
+    return Number.isSafeInteger(bytes) && bytes >= 0 ? bytes : undefined;
+  },
   encode: (context, request, outputs, signature) =>
     encodeV2InferResponse(context.model.name, context.model.version, request, outputs, signature),
 };
 
 const V1_CODEC: ProtocolCodec<Decoded> = {
   protocol: 'v1',
-  decode: (body, _req, signature) => ({ inputs: parseV1PredictRequest(body, signature) }),
+  decode: (body, _req, signature, limits) => ({ inputs: parseV1PredictRequest(body, signature, limits) }),
+  jsonBytes: () => undefined,
   encode: (_context, _request, outputs, signature) => ({ body: encodeV1Predictions(outputs, signature), jsonLength: undefined }),
 };
 
@@ -61,18 +73,23 @@ async function answerInference<Request extends Decoded>(
   const started = performance.now();
   context.inflight.count++;
   let status = 200;
+  let addressed = false;
+  let reachedModel = false;
   try {
     context.auth?.check(req);
     checkModelAddress(context.model, name, version);
+    addressed = true;
     const signature = context.model.signature;
     if (signature === undefined || context.model.state.phase === 'failed') {
       throw new ProtocolError(503, context.model.notReadyReason() ?? 'model is not ready');
     }
-    const body = await readBody(req, context.maxBodyBytes);
+    const body = await receiveBody(context, req, codec.jsonBytes(req));
+    const request = codec.decode(body, req, signature, context.limits);
+    reachedModel = true;
+    // Injected after decoding, where an inference failure would happen, so that it is judged like one.
     if (context.injectErrorRate > 0 && Math.random() < context.injectErrorRate) {
       throw new ProtocolError(500, 'injected failure');
     }
-    const request = codec.decode(body, req, signature);
     const outputs = await context.model.infer(request.inputs);
     const encoded = codec.encode(context, request, outputs, signature);
     if (encoded.jsonLength === undefined) {
@@ -90,9 +107,49 @@ async function answerInference<Request extends Decoded>(
     status = answer.status;
     if (answer.unexpected) context.log.error({ err: error, path: req.url }, 'inference request failed unexpectedly');
     sendError(res, status, answer.message);
+    if (!req.complete && largeBodyLeft(req)) stopReading(req, res);
   } finally {
     context.inflight.count--;
-    context.metrics.requestAnswered(codec.protocol, status, (performance.now() - started) / 1000);
+    const seconds = (performance.now() - started) / 1000;
+    if (reachedModel && !isClientError(status)) context.metrics.requestAnswered(codec.protocol, status, seconds);
+    else context.metrics.requestRejected(status, addressed ? seconds : undefined);
+  }
+}
+
+/**
+ * Whether an unread body is too large to read and discard (or of unknown size). Small ones are left to Node,
+ * which discards them and keeps the connection alive for the client's next request.
+ */
+function largeBodyLeft(req: IncomingMessage): boolean {
+  const declared = req.headers['content-length'];
+  return declared === undefined || !(Number(declared) <= GUARD_FROM_BYTES);
+}
+
+/**
+ * A request answered before its large body arrived in full (over a limit, or cut off) is not worth reading
+ * on: stop reading at once rather than parse and discard the rest of what may be a 64 MiB body. Once the
+ * answer is out, the connection is half-closed, giving the client a moment to read the answer before the
+ * connection is dropped (a reset right away could discard the answer unread).
+ */
+const UNREAD_LINGER_MS = 1000;
+
+function stopReading(req: IncomingMessage, res: ServerResponse): void {
+  req.pause();
+  res.once('finish', () => {
+    req.socket.end();
+    setTimeout(() => req.socket.destroy(), UNREAD_LINGER_MS).unref();
+  });
+}
+
+/** The body, with the JSON guard watching it and the request known as still arriving until it is complete. */
+async function receiveBody(context: RuntimeContext, req: IncomingMessage, jsonBytes: number | undefined): Promise<Buffer> {
+  context.inflight.receiving.add(req);
+  try {
+    // Bodies declared small go straight to JSON.parse (json-guard.ts says why); no guard is even built.
+    const watcher = largeBodyLeft(req) ? new JsonGuard(context.limits, jsonBytes) : undefined;
+    return await readBody(req, context.maxBodyBytes, watcher);
+  } finally {
+    context.inflight.receiving.delete(req);
   }
 }
 

@@ -32,10 +32,12 @@ const inferOperation = {
       description: 'Outputs; binary outputs follow the JSON part, whose length Inference-Header-Content-Length gives',
       content: { ...json('InferResponse'), 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
     },
-    '400': errorResponse('Bad input: unknown name, wrong datatype or shape, non-numeric data, malformed JSON'),
+    '400': errorResponse('Bad input: unknown name, wrong datatype or shape, non-numeric or out-of-range data, malformed JSON, nesting too deep'),
     '401': errorResponse('Missing or wrong bearer token (when the runtime requires one)'),
     '404': errorResponse('Unknown model or version'),
-    '413': errorResponse('Request body too large'),
+    '405': errorResponse('Wrong method; the Allow header names the right one'),
+    '408': errorResponse('The request took longer to arrive than --request-timeout-seconds'),
+    '413': errorResponse('Request body, rows or elements over the limits (--max-body-bytes, --max-request-rows, --max-request-elements); the message names the limit'),
     '429': errorResponse('Inference queue full'),
     '500': errorResponse('Inference failed (or an injected failure)'),
     '503': errorResponse('Model not ready'),
@@ -83,7 +85,7 @@ const tensorSpec = {
   properties: {
     name: { type: 'string' },
     datatype: { type: 'string', enum: ['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES'] },
-    shape: { type: 'array', items: { type: 'integer' } },
+    shape: { type: 'array', items: { type: 'integer', minimum: 0 } },
   },
 };
 
@@ -119,8 +121,8 @@ export const OPENAPI_DOCUMENT = JSON.stringify({
           {
             type: 'object',
             properties: {
-              data: { type: 'array', description: 'Row-major, flat or nested' },
-              parameters: { type: 'object', properties: { binary_data_size: { type: 'integer' } } },
+              data: { type: 'array', description: 'Row-major, flat or nested; omitted when parameters.binary_data_size says the data follows in binary' },
+              parameters: { type: 'object', properties: { binary_data_size: { type: 'integer', minimum: 0 } } },
             },
           },
         ],
@@ -131,7 +133,7 @@ export const OPENAPI_DOCUMENT = JSON.stringify({
         properties: {
           id: { type: 'string' },
           parameters: { type: 'object', properties: { binary_data_output: { type: 'boolean' } } },
-          inputs: { type: 'array', items: { $ref: '#/components/schemas/InferInput' } },
+          inputs: { type: 'array', minItems: 1, items: { $ref: '#/components/schemas/InferInput' } },
           outputs: {
             type: 'array',
             items: {
@@ -168,7 +170,11 @@ export const OPENAPI_DOCUMENT = JSON.stringify({
       V1PredictRequest: {
         type: 'object',
         description: 'Exactly one of instances (rows) or inputs (columns)',
-        properties: { instances: { type: 'array' }, inputs: { oneOf: [{ type: 'array' }, { type: 'object' }] } },
+        properties: {
+          instances: { type: 'array', minItems: 1 },
+          inputs: { oneOf: [{ type: 'array', minItems: 1 }, { type: 'object', minProperties: 1 }] },
+        },
+        oneOf: [{ required: ['instances'] }, { required: ['inputs'] }],
       },
       V1PredictResponse: { type: 'object', properties: { predictions: { type: 'array' } } },
     },

@@ -1,11 +1,16 @@
 import type { IncomingMessage } from 'node:http';
 import { ProtocolError } from '../protocol/errors.ts';
 
+/** Sees each chunk as it arrives and throws to stop reading (see json-guard.ts). */
+export interface BodyWatcher {
+  feed(chunk: Uint8Array): void;
+}
+
 /**
  * Reads a request body up to `limit` bytes. Done by hand rather than with express.json: infer bodies are
  * parsed exactly once, by the protocol decoder, and the binary tensor extension needs the raw bytes anyway.
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number, watcher?: BodyWatcher): Promise<Buffer> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) {
     return Promise.reject(tooLarge(limit));
@@ -18,6 +23,13 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       if (size > limit) {
         cleanup();
         reject(tooLarge(limit));
+        return;
+      }
+      try {
+        watcher?.feed(chunk);
+      } catch (error) {
+        cleanup();
+        reject(error as Error);
         return;
       }
       chunks.push(chunk);

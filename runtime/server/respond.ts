@@ -33,3 +33,11 @@ export function errorAnswer(error: unknown): ErrorAnswer {
   if (error instanceof InferenceError) return { status: 500, message: error.message, unexpected: false };
   return { status: 500, message: 'internal error', unexpected: true };
 }
+
+/**
+ * 4xx but 429: the request's own fault, so it never reached the model and is not judged by rollout analysis.
+ * 429 (queue full) is the server's capacity, judged like any answer.
+ */
+export function isClientError(status: number): boolean {
+  return status >= 400 && status < 500 && status !== 429;
+}

@@ -6,7 +6,10 @@ import { RuntimeMetrics } from '../metrics.ts';
 import { ServedModel } from '../model/served-model.ts';
 import type { ServedModelOptions } from '../model/served-model.ts';
 import { BearerAuth } from './bearer-auth.ts';
-import type { RuntimeContext } from './context.ts';
+import type { InflightRequests, RuntimeContext } from './context.ts';
+import type { RequestLimits } from '../protocol/request-limits.ts';
+import { serverOptions } from './server-timeouts.ts';
+import type { ServerTimeouts } from './server-timeouts.ts';
 import { createRequestListener } from './app.ts';
 import { installGracefulShutdown } from './graceful-shutdown.ts';
 import { GrpcListener } from '../grpc/grpc-server.ts';
@@ -18,6 +21,8 @@ export interface RuntimeSettings {
   /** The gRPC port; undefined turns gRPC off. */
   grpcPort: number | undefined;
   maxBodyBytes: number;
+  limits: RequestLimits;
+  timeouts: ServerTimeouts;
   authToken: string | undefined;
   injectErrorRate: number;
   drainTimeoutMs: number;
@@ -30,7 +35,7 @@ export interface RuntimeSettings {
  */
 export async function startRuntime(settings: RuntimeSettings): Promise<Server> {
   const log = createLogger(settings.logLevel);
-  const inflight = { count: 0 };
+  const inflight: InflightRequests = { count: 0, receiving: new Set() };
   let model: ServedModel | undefined;
   const metrics = new RuntimeMetrics(settings.model.name, settings.model.version, {
     inflightRequests: () => inflight.count,
@@ -43,6 +48,7 @@ export async function startRuntime(settings: RuntimeSettings): Promise<Server> {
     log,
     auth: settings.authToken === undefined ? undefined : new BearerAuth(settings.authToken),
     maxBodyBytes: settings.maxBodyBytes,
+    limits: settings.limits,
     injectErrorRate: settings.injectErrorRate,
     inflight,
   };
@@ -51,7 +57,7 @@ export async function startRuntime(settings: RuntimeSettings): Promise<Server> {
   }
   // gRPC binds first, so that the HTTP "listening" line means both listeners are up.
   const grpc = await startGrpc(context, settings);
-  const server = createServer({ keepAliveTimeout: 65_000 }, createRequestListener(context));
+  const server = createServer(serverOptions(settings.timeouts), createRequestListener(context));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(settings.port, settings.host, () => {

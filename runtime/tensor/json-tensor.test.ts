@@ -51,3 +51,11 @@ test('jsonValues slices rows as plain JSON values', () => {
   assert.deepEqual(jsonValues('INT64', new BigInt64Array([1n, 2n, 3n]), 1, 3), [2, 3]);
   assert.deepEqual(jsonValues('FP32', new Float32Array([1, NaN]), 0, 2), [1, null]);
 });
+
+test('floats beyond their type\'s range are a 400, not Infinity', () => {
+  assert.throws(() => readJsonTensorData('FP32', [1], [1e39], 'x'), /x\.data: 1e\+39 is out of range for FP32/);
+  assert.throws(() => readJsonTensorData('FP16', [2], [1, 70000], 'x'), /x\.data: 70000 is out of range for FP16/);
+  assert.throws(() => readJsonTensorData('FP64', [1], [JSON.parse('1e400')], 'x'), /Infinity is out of range for FP64/);
+  const largest = readJsonTensorData('FP16', [2], [65504, -65504], 'x');
+  assert.equal(largest.length, 2);
+});

@@ -73,13 +73,19 @@ function storeFor(datatype: Exclude<Datatype, 'BYTES'>, target: NumericData, whe
   const reject = (value: unknown): never => {
     throw badRequest(`${where}.data: ${JSON.stringify(value) ?? String(value)} is not a valid ${datatype} value`);
   };
+  const outOfRange = (value: unknown): never => {
+    throw badRequest(`${where}.data: ${String(value)} is out of range for ${datatype}`);
+  };
   switch (datatype) {
+    // JSON has no infinities, so a value that is not finite once stored overflowed the type (1e39 as FP32,
+    // 70000 as FP16, 1e400 anywhere): refused rather than silently turned into Infinity.
     case 'FP32':
     case 'FP64': {
       const floats = target as Float32Array | Float64Array;
       return (i, value) => {
         if (typeof value !== 'number') reject(value);
         floats[i] = value as number;
+        if (!Number.isFinite(floats[i])) outOfRange(value);
       };
     }
     case 'FP16': {
@@ -87,6 +93,7 @@ function storeFor(datatype: Exclude<Datatype, 'BYTES'>, target: NumericData, whe
       return (i, value) => {
         if (typeof value !== 'number') reject(value);
         halves[i] = value as number;
+        if (!Number.isFinite(halves[i])) outOfRange(value);
       };
     }
     case 'BOOL': {

@@ -7,7 +7,7 @@ import type { RequestCounters } from './runtime-metrics.ts';
 import { histogramQuantile } from './runtime-metrics.ts';
 
 /** At most this many measurements stay in status (the schema's maxItems). */
-export const MAX_MEASUREMENTS = 10;
+const MAX_MEASUREMENTS = 10;
 
 export type Thresholds = Pick<Analysis, 'maxErrorRate' | 'maxP99LatencyMs' | 'maxP99LatencyRatio'> & { minRequests: number };
 

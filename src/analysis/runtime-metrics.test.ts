@@ -26,9 +26,25 @@ function counters(requests: number, errors: number, buckets: Array<[number, numb
 describe('requestCounters', () => {
   test('sums requests over protocols and codes, counts 5xx as errors, and sums histogram buckets', () => {
     const c = requestCounters(parseExposition(exposition(90, 6, [['0.01', 50], ['0.1', 95], ['+Inf', 100]])));
-    assert.equal(c.requests, 100); // 90 + 6 + 4 (the 400s are requests, not errors)
+    assert.equal(c.requests, 96); // 90 + 6: the four 400s are the client's doing and not judged
     assert.equal(c.errors, 6);
     assert.deepEqual([...c.buckets], [[0.01, 50], [0.1, 95], [Infinity, 100]]);
+  });
+
+  test('judges only 2xx and 5xx answers: floods of 401s, 404s or 429s cannot dilute the error rate', () => {
+    const text = [
+      '# TYPE modelship_requests_total counter',
+      'modelship_requests_total{model="m",version="1",protocol="v2",code="200"} 50',
+      'modelship_requests_total{model="m",version="1",protocol="v2",code="500"} 50',
+      'modelship_requests_total{model="m",version="1",protocol="v2",code="401"} 5000',
+      'modelship_requests_total{model="m",version="1",protocol="v1",code="404"} 700',
+      'modelship_requests_total{model="m",version="1",protocol="v1",code="429"} 9',
+      'modelship_requests_total{model="m",version="1",protocol="v1",code="413"} 3',
+      '',
+    ].join('\n');
+    const c = requestCounters(parseExposition(text));
+    assert.equal(c.requests, 100);
+    assert.equal(c.errors, 50);
   });
 
   test('reads zero from a runtime that has not answered a request yet', () => {

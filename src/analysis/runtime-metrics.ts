@@ -9,7 +9,7 @@ export const REQUEST_DURATION = 'modelship_request_duration_seconds';
 
 /** Cumulative counters of one pod at one moment, summed over protocols. */
 export interface RequestCounters {
-  /** Inference requests answered. */
+  /** Inference requests judged: answered 2xx or 5xx (see isJudged). */
   requests: number;
   /** Of those, answered with a 5xx status. */
   errors: number;
@@ -25,7 +25,7 @@ export function emptyCounters(): RequestCounters {
 export function requestCounters(families: Map<string, MetricFamily>): RequestCounters {
   const out = emptyCounters();
   for (const s of families.get(REQUESTS_TOTAL)?.samples ?? []) {
-    if (s.name !== REQUESTS_TOTAL || !Number.isFinite(s.value)) continue;
+    if (s.name !== REQUESTS_TOTAL || !Number.isFinite(s.value) || !isJudged(s.labels.code)) continue;
     out.requests += s.value;
     if (/^5\d\d$/.test(s.labels.code ?? '')) out.errors += s.value;
   }
@@ -36,6 +36,18 @@ export function requestCounters(families: Map<string, MetricFamily>): RequestCou
     out.buckets.set(le, (out.buckets.get(le) ?? 0) + s.value);
   }
   return out;
+}
+
+/**
+ * Which answers the analysis judges: the model's successes (2xx) and the server's failures (5xx). A 4xx is
+ * the client's doing (bad input, a missing token, an unknown model, a request over the limits, or 429 when
+ * the queue is full, which says more about the load than about the version): counting it would let anyone
+ * who can reach the Service dilute a failing candidate's error rate with cheap bad requests. The runtime
+ * keeps requests rejected before reaching the model out of this counter altogether
+ * (modelship_rejected_requests_total); this filter also covers runtimes that predate that split.
+ */
+export function isJudged(code: string | undefined): boolean {
+  return code !== undefined && /^[25]\d\d$/.test(code);
 }
 
 /**

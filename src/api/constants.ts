@@ -50,7 +50,7 @@ export const ANNOTATIONS = {
   undo: `${GROUP}/undo`,
 } as const;
 
-export const PROMOTE_VALUES = ['step', 'full'] as const;
+const PROMOTE_VALUES = ['step', 'full'] as const;
 export type PromoteValue = (typeof PROMOTE_VALUES)[number];
 
 /** Condition types the operator reports in status.conditions. */
@@ -72,6 +72,3 @@ export type ConditionType = (typeof CONDITION_TYPES)[keyof typeof CONDITION_TYPE
 
 export const ROLLOUT_STRATEGIES = ['RollingUpdate', 'Canary', 'BlueGreen'] as const;
 export type RolloutStrategy = (typeof ROLLOUT_STRATEGIES)[number];
-
-/** URI schemes the runtime's `fetch` understands. */
-export const MODEL_URI_SCHEMES = ['https', 's3', 'pvc', 'file'] as const;

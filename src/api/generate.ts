@@ -14,7 +14,7 @@ import { syncChart } from '../chart/generate.ts';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export const CRD_FILE = 'crds/modelship.io_modeldeployments.yaml';
-export const REFERENCE_FILE = 'docs/api-reference.md';
+const REFERENCE_FILE = 'docs/api-reference.md';
 
 /** The CRD as the YAML text kept in crds/. */
 export function renderCrdYaml(): string {

@@ -59,7 +59,16 @@ export function toStructural(schema: unknown, path = ''): JSONSchemaProps {
     if (DROPPED_KEYWORDS.has(key)) continue;
     out[key] = value;
   }
+  rewriteTypeBoxIdioms(out, path);
+  checkNode(out, path);
+  if (Array.isArray(out.required) && out.required.length === 0) delete out.required;
+  if (isRecord(out.properties) && Object.keys(out.properties).length === 0) delete out.properties;
+  convertChildren(out, path);
+  return ordered(out);
+}
 
+/** TypeBox's spellings (literal unions, const, Record, exclusive bounds) in the forms a CRD schema allows. */
+function rewriteTypeBoxIdioms(out: JSONSchemaProps, path: string): void {
   // A union of string literals (TypeBox's enum idiom) becomes a plain enum.
   if (Array.isArray(out.anyOf) && out['x-kubernetes-int-or-string'] !== true) {
     const members = out.anyOf as unknown[];
@@ -99,6 +108,10 @@ export function toStructural(schema: unknown, path = ''): JSONSchemaProps {
     }
   }
 
+}
+
+/** The rules of a structural schema node that the API server would otherwise reject the CRD for. */
+function checkNode(out: JSONSchemaProps, path: string): void {
   for (const key of Object.keys(out)) {
     if (!ALLOWED_KEYWORDS.has(key)) throw new StructuralSchemaError(`${path}: keyword "${key}" is not allowed in a CRD schema`);
   }
@@ -111,9 +124,10 @@ export function toStructural(schema: unknown, path = ''): JSONSchemaProps {
   if (out.properties !== undefined && out.additionalProperties !== undefined) {
     throw new StructuralSchemaError(`${path}: properties and additionalProperties are mutually exclusive`);
   }
-  if (Array.isArray(out.required) && out.required.length === 0) delete out.required;
-  if (isRecord(out.properties) && Object.keys(out.properties).length === 0) delete out.properties;
+}
 
+/** Converts every child schema in place, then checks what depends on the converted children. */
+function convertChildren(out: JSONSchemaProps, path: string): void {
   if (isRecord(out.properties)) {
     const properties: JSONSchemaProps = {};
     for (const [name, child] of Object.entries(out.properties)) properties[name] = toStructural(child, `${path}.${name}`);
@@ -132,7 +146,6 @@ export function toStructural(schema: unknown, path = ''): JSONSchemaProps {
       throw new StructuralSchemaError(`${path}: list-type map keys must be required fields of the items`);
     }
   }
-  return ordered(out);
 }
 
 /** Keys in reading order: what a field is first, its children next, its CEL rules last. */

@@ -29,7 +29,7 @@ export function childLabels(md: Named): Record<string, string> {
 
 /** Labels of a Deployment and its pods: the child labels plus the revision they run. */
 export function revisionLabels(md: Named, revision: Revision): Record<string, string> {
-  return { ...childLabels(md), [LABELS.revision]: revision.hash, [LABELS.version]: revision.version };
+  return { ...childLabels(md), [LABELS.revision]: revision.hash, [LABELS.version]: revision.template.model.version };
 }
 
 /** A label selector in the string form /scale and kubectl use: "k1=v1,k2=v2". */

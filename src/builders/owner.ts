@@ -6,7 +6,7 @@ import type { OwnerReference } from '../kube/object.ts';
  * The controller reference every child carries: garbage collection deletes
  * children with their ModelDeployment, and child events map back to it.
  */
-export function controllerReference(md: Pick<ModelDeployment, 'metadata'>): OwnerReference {
+function controllerReference(md: Pick<ModelDeployment, 'metadata'>): OwnerReference {
   return {
     apiVersion: API_VERSION,
     kind: KIND,

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { GROUP } from '../api/constants.ts';
+import { servedModelName } from '../api/defaults.ts';
 import type { ModelDeployment, ModelSource, RuntimeSpec } from '../api/types.ts';
+import { canonicalJson } from '../util/canonical-json.ts';
 
 /**
  * What a revision's pods run: the model (with its served name filled in) and
@@ -17,55 +19,33 @@ export interface RevisionTemplate {
  * A revision is what a set of runtime pods serves: one model version, from one
  * URI, checked against one sha256, run with one runtime template. Its hash
  * names it in labels (modelship.io/revision) and in its Deployment's name, and
- * tells the reconcile whether what runs is what the spec asks for.
+ * tells the reconcile whether what runs is what the spec asks for. One value
+ * travels from the spec (desiredRevision) through the rollout engine to the
+ * builders; its version, URI and image are read from the template alone.
  */
 export interface Revision {
   hash: string;
-  version: string;
-  uri: string;
-  sha256?: string;
-  /** The runtime image after the operator's default is applied. */
-  image: string;
-  /** Everything needed to run the revision again after the spec has moved on. */
+  /** Everything needed to run the revision, again after the spec has moved on too. */
   template: RevisionTemplate;
 }
 
 /** The template the spec asks for. `defaultImage` is the operator's configured runtime image. */
 export function revisionTemplate(md: Pick<ModelDeployment, 'metadata' | 'spec'>, defaultImage: string): RevisionTemplate {
   const { model, runtime } = md.spec;
-  const named = { ...model, name: model.name ?? md.metadata.name ?? '' };
   return {
-    model: dropUndefined({ name: named.name, version: model.version, uri: model.uri, sha256: model.sha256, credentialsSecret: model.credentialsSecret }),
+    model: dropUndefined({ name: servedModelName(md), version: model.version, uri: model.uri, sha256: model.sha256, credentialsSecret: model.credentialsSecret }),
     runtime: { ...runtime, image: runtime?.image ?? defaultImage },
   };
 }
 
 /** The revision a template describes; its hash is 10 hex characters of the template's canonical JSON. */
 export function revisionOf(template: RevisionTemplate): Revision {
-  const { model, runtime } = template;
-  return {
-    hash: createHash('sha256').update(canonicalJson(template)).digest('hex').slice(0, 10),
-    version: model.version,
-    uri: model.uri,
-    ...(model.sha256 ? { sha256: model.sha256 } : {}),
-    image: runtime.image,
-    template,
-  };
+  return { hash: createHash('sha256').update(canonicalJson(template)).digest('hex').slice(0, 10), template };
 }
 
 /** The revision the spec asks for. `defaultImage` is the operator's configured runtime image. */
 export function desiredRevision(md: Pick<ModelDeployment, 'metadata' | 'spec'>, defaultImage: string): Revision {
   return revisionOf(revisionTemplate(md, defaultImage));
-}
-
-/**
- * The ModelDeployment as it looks to the builders of one revision: the spec's
- * model and runtime replaced by the revision's, everything else (name, owner,
- * rollout settings) kept. The stable revision of a canary is built this way
- * after the spec has moved on to the candidate.
- */
-export function specForTemplate<T extends Pick<ModelDeployment, 'metadata' | 'spec'>>(md: T, template: RevisionTemplate): T {
-  return { ...md, spec: { ...md.spec, model: { ...template.model }, runtime: { ...template.runtime } } };
 }
 
 /** On a revision's Deployment: the canonical JSON of its RevisionTemplate. */
@@ -94,24 +74,6 @@ export function formatTemplate(template: RevisionTemplate): string {
 export function parseNumber(text: string | undefined): number | undefined {
   if (text === undefined || !/^[1-9][0-9]{0,15}$/.test(text)) return undefined;
   return Number(text);
-}
-
-/** JSON with object keys sorted and undefined dropped, so equal values hash equally. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[k];
-      if (v !== undefined) out[k] = sortKeys(v);
-    }
-    return out;
-  }
-  return value;
 }
 
 function dropUndefined<T extends object>(value: T): T {

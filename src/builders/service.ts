@@ -19,7 +19,7 @@ export function serviceUrl(md: Spec): string {
   return `http://${serviceName(md)}.${md.metadata.namespace}.svc.cluster.local`;
 }
 
-export const SERVICE_SUFFIX = { stable: '-stable', canary: '-canary', preview: '-preview' } as const;
+const SERVICE_SUFFIX = { stable: '-stable', canary: '-canary', preview: '-preview' } as const;
 
 /** Which revision each Service selects (hashes); see buildServices. */
 export interface ServiceTargets {
@@ -45,7 +45,7 @@ export function buildService(md: SpecWithRuntime, name = serviceName(md), revisi
       selector: { ...selectorLabels(md), ...(revision ? { [LABELS.revision]: revision } : {}) },
       ports: [
         { name: 'http', port: SERVICE_PORT, targetPort: HTTP_PORT, protocol: 'TCP' },
-        ...(servesGrpc(md) ? [{ name: 'grpc', port: GRPC_PORT, targetPort: GRPC_PORT, protocol: 'TCP', appProtocol: 'kubernetes.io/h2c' }] : []),
+        ...(servesGrpc(md.spec.runtime) ? [{ name: 'grpc', port: GRPC_PORT, targetPort: GRPC_PORT, protocol: 'TCP', appProtocol: 'kubernetes.io/h2c' }] : []),
       ],
     },
   };

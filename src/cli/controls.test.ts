@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { planControl, undoTarget } from './controls.ts';
 import { CliError } from './errors.ts';
-import { NOW, canaryMd, rolledBackMd, steadyMd } from './fixtures.ts';
+import { NOW, canaryMd, rolledBackMd, steadyMd } from '../../test/support/cli-fixtures.ts';
 
 const now = new Date(NOW);
 const annotations = (plan: ReturnType<typeof planControl>) => plan.patch?.metadata.annotations;

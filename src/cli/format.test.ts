@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { age, describeStep, renderHistory, renderStatus, summarize, table } from './format.ts';
-import { NOW, canaryMd, rolledBackMd, steadyMd } from './fixtures.ts';
+import { NOW, canaryMd, rolledBackMd, steadyMd } from '../../test/support/cli-fixtures.ts';
 
 test('age reads like kubectl: seconds, then minutes, hours and days', () => {
   const at = (s: number) => new Date(NOW - s * 1000).toISOString();

@@ -3,6 +3,7 @@
  * lines a person reads out. No I/O here, so every layout is unit tested.
  */
 import { ANNOTATIONS, CONDITION_TYPES } from '../api/constants.ts';
+import { servedModelName } from '../api/defaults.ts';
 import type { CanaryStep, Condition, ModelDeployment } from '../api/types.ts';
 
 /** A core/v1 Event, as much of it as the status view shows. */
@@ -97,109 +98,114 @@ function ready(r: { replicas?: number; readyReplicas?: number }): string {
 
 /** The full rollout view printed by `kubectl modelship status`. */
 export function renderStatus(md: ModelDeployment, events: EventView[], now: number): string {
+  const out = [
+    ...summaryLines(md),
+    ...revisionLines(md, now),
+    ...stepLines(md, now),
+    ...analysisLines(md, now),
+    ...conditionLines(md, now),
+    ...pendingLines(md),
+    ...eventLines(events, now),
+  ];
+  return out.join('\n') + '\n';
+}
+
+function summaryLines(md: ModelDeployment): string[] {
   const spec = md.spec;
   const status = md.status ?? {};
-  const strategy = spec.rollout?.strategy ?? 'RollingUpdate';
-  const candidateRole = strategy === 'BlueGreen' ? 'preview' : 'canary';
   const { phase, message } = summarize(md);
   const out: string[] = [];
   const field = (label: string, value: string) => out.push(`${(label + ':').padEnd(12)}${value}`);
-
   field('Name', md.metadata.name ?? '');
   field('Namespace', md.metadata.namespace ?? '');
   const sha = spec.model.sha256 ? `, sha256 ${spec.model.sha256.slice(0, 12)}…` : '';
-  field('Model', `${spec.model.name ?? md.metadata.name} version ${spec.model.version} (${spec.model.uri}${sha})`);
-  field('Strategy', strategy);
+  field('Model', `${servedModelName(md)} version ${spec.model.version} (${spec.model.uri}${sha})`);
+  field('Strategy', strategyOf(md));
   field('Status', message ? `${phase}: ${message}` : phase);
   const auto = spec.autoscaling ? `, autoscaled ${spec.autoscaling.minReplicas ?? 1}-${spec.autoscaling.maxReplicas}` : '';
   field('Replicas', `${status.replicas ?? 0} (${status.readyReplicas ?? 0} ready; desired ${spec.replicas ?? 1}${auto})`);
   if (status.url) field('URL', status.url);
+  return out;
+}
 
-  const canary = status.canaryRevision;
-  const stable = status.stableRevision;
-  const retiring = status.retiringRevision;
-  if (stable || canary || retiring) {
-    out.push('', 'Revisions:');
-    const rows: string[][] = [];
-    const stableWeight = canary ? 100 - canary.weight : 100;
-    // With one revision serving, the ModelDeployment's own counts are the stable revision's.
-    const stableReady = stable && stable.replicas === undefined && !canary && !retiring ? ready(status) : stable ? ready(stable) : '-';
-    if (stable) rows.push(['stable', String(stable.revision), stable.version, shortHash(stable.hash), `${stableWeight}%`, stableReady]);
-    if (canary) rows.push([candidateRole, String(canary.revision), canary.version, shortHash(canary.hash), `${canary.weight}%`, ready(canary)]);
-    if (retiring) {
-      rows.push(['retiring', String(retiring.revision), retiring.version, shortHash(retiring.hash), '0%', `${ready(retiring)} (scale-down ${relative(retiring.scaleDownTime, now)})`]);
-    }
-    out.push(...table(['ROLE', 'REVISION', 'VERSION', 'HASH', 'WEIGHT', 'READY'], rows, '  '));
+function strategyOf(md: ModelDeployment): string {
+  return md.spec.rollout?.strategy ?? 'RollingUpdate';
+}
+
+function revisionLines(md: ModelDeployment, now: number): string[] {
+  const status = md.status ?? {};
+  const { stableRevision: stable, canaryRevision: canary, retiringRevision: retiring } = status;
+  if (!stable && !canary && !retiring) return [];
+  const candidateRole = strategyOf(md) === 'BlueGreen' ? 'preview' : 'canary';
+  const rows: string[][] = [];
+  const stableWeight = canary ? 100 - canary.weight : 100;
+  // With one revision serving, the ModelDeployment's own counts are the stable revision's.
+  const stableReady = stable && stable.replicas === undefined && !canary && !retiring ? ready(status) : stable ? ready(stable) : '-';
+  if (stable) rows.push(['stable', String(stable.revision), stable.version, shortHash(stable.hash), `${stableWeight}%`, stableReady]);
+  if (canary) rows.push([candidateRole, String(canary.revision), canary.version, shortHash(canary.hash), `${canary.weight}%`, ready(canary)]);
+  if (retiring) {
+    rows.push(['retiring', String(retiring.revision), retiring.version, shortHash(retiring.hash), '0%', `${ready(retiring)} (scale-down ${relative(retiring.scaleDownTime, now)})`]);
   }
+  return ['', 'Revisions:', ...table(['ROLE', 'REVISION', 'VERSION', 'HASH', 'WEIGHT', 'READY'], rows, '  ')];
+}
 
-  const steps = spec.rollout?.steps ?? [];
-  if (canary && strategy === 'Canary' && steps.length > 0) {
-    const current = canary.step ?? 0;
-    out.push('', `Steps: (step ${Math.min(current, steps.length - 1) + 1} of ${steps.length}${isPaused(md) ? ', paused' : ''})`);
-    steps.forEach((step, i) => {
-      const mark = i < current ? 'done' : i === current ? `current, for ${age(canary.stepStartTime ?? canary.startTime, now)}` : '';
-      out.push(`  ${i === current ? '>' : ' '} ${String(i).padStart(2)}  ${describeStep(step).padEnd(22)}${mark}`.trimEnd());
-    });
-  }
+function stepLines(md: ModelDeployment, now: number): string[] {
+  const canary = md.status?.canaryRevision;
+  const steps = md.spec.rollout?.steps ?? [];
+  if (!canary || strategyOf(md) !== 'Canary' || steps.length === 0) return [];
+  const current = canary.step ?? 0;
+  const out = ['', `Steps: (step ${Math.min(current, steps.length - 1) + 1} of ${steps.length}${isPaused(md) ? ', paused' : ''})`];
+  steps.forEach((step, i) => {
+    const mark = i < current ? 'done' : i === current ? `current, for ${age(canary.stepStartTime ?? canary.startTime, now)}` : '';
+    out.push(`  ${i === current ? '>' : ' '} ${String(i).padStart(2)}  ${describeStep(step).padEnd(22)}${mark}`.trimEnd());
+  });
+  return out;
+}
 
-  const analysis = status.analysis;
-  if (analysis) {
-    out.push(
-      '',
-      `Analysis: ${analysis.phase} (${analysis.successful} successful, ${analysis.failed} failed, ${analysis.inconclusive} inconclusive` +
-        `${spec.rollout?.analysis?.failureLimit !== undefined ? `; failure limit ${spec.rollout.analysis.failureLimit}` : ''})`,
-    );
-    const ms = analysis.measurements ?? [];
-    if (ms.length > 0) {
-      out.push(
-        ...table(
-          ['AGE', 'PHASE', 'REQUESTS', 'ERRORS', 'P99', 'STABLE P99', 'MESSAGE'],
-          ms.map((m) => [
-            age(m.time, now),
-            m.phase,
-            String(m.requests),
-            m.errorRate === undefined ? '-' : `${(m.errorRate * 100).toFixed(2)}%`,
-            m.p99LatencyMs === undefined ? '-' : `${round(m.p99LatencyMs)}ms`,
-            m.stableP99LatencyMs === undefined ? '-' : `${round(m.stableP99LatencyMs)}ms`,
-            m.message ?? '',
-          ]),
-          '  ',
-        ),
-      );
-    }
-  }
+function analysisLines(md: ModelDeployment, now: number): string[] {
+  const analysis = md.status?.analysis;
+  if (!analysis) return [];
+  const limit = md.spec.rollout?.analysis?.failureLimit;
+  const out = [
+    '',
+    `Analysis: ${analysis.phase} (${analysis.successful} successful, ${analysis.failed} failed, ${analysis.inconclusive} inconclusive` +
+      `${limit !== undefined ? `; failure limit ${limit}` : ''})`,
+  ];
+  const ms = analysis.measurements ?? [];
+  if (ms.length === 0) return out;
+  const rows = ms.map((m) => [
+    age(m.time, now),
+    m.phase,
+    String(m.requests),
+    m.errorRate === undefined ? '-' : `${(m.errorRate * 100).toFixed(2)}%`,
+    m.p99LatencyMs === undefined ? '-' : `${round(m.p99LatencyMs)}ms`,
+    m.stableP99LatencyMs === undefined ? '-' : `${round(m.stableP99LatencyMs)}ms`,
+    m.message ?? '',
+  ]);
+  return [...out, ...table(['AGE', 'PHASE', 'REQUESTS', 'ERRORS', 'P99', 'STABLE P99', 'MESSAGE'], rows, '  ')];
+}
 
-  const conditions = status.conditions ?? [];
-  if (conditions.length > 0) {
-    out.push('', 'Conditions:');
-    out.push(
-      ...table(
-        ['TYPE', 'STATUS', 'REASON', 'AGE', 'MESSAGE'],
-        conditions.map((c) => [c.type, c.status, c.reason, age(c.lastTransitionTime, now), c.message]),
-        '  ',
-      ),
-    );
-  }
+function conditionLines(md: ModelDeployment, now: number): string[] {
+  const conditions = md.status?.conditions ?? [];
+  if (conditions.length === 0) return [];
+  const rows = conditions.map((c) => [c.type, c.status, c.reason, age(c.lastTransitionTime, now), c.message]);
+  return ['', 'Conditions:', ...table(['TYPE', 'STATUS', 'REASON', 'AGE', 'MESSAGE'], rows, '  ')];
+}
 
+/** One-shot control annotations the operator has not acted on yet. */
+function pendingLines(md: ModelDeployment): string[] {
   const pending = Object.entries(md.metadata.annotations ?? {}).filter(
     ([k]) => k !== ANNOTATIONS.paused && Object.values(ANNOTATIONS).includes(k as never),
   );
-  if (pending.length > 0) {
-    out.push('', `Pending requests: ${pending.map(([k, v]) => `${k}=${v}`).join(', ')} (the operator removes them once acted on)`);
-  }
+  if (pending.length === 0) return [];
+  return ['', `Pending requests: ${pending.map(([k, v]) => `${k}=${v}`).join(', ')} (the operator removes them once acted on)`];
+}
 
+function eventLines(events: EventView[], now: number): string[] {
   const sorted = [...events].sort((a, b) => eventTime(a) - eventTime(b)).slice(-10);
-  if (sorted.length > 0) {
-    out.push('', 'Events:');
-    out.push(
-      ...table(
-        ['AGE', 'TYPE', 'REASON', 'MESSAGE'],
-        sorted.map((e) => [ageOfEvent(e, now), e.type ?? '', e.reason ?? '', e.message ?? '']),
-        '  ',
-      ),
-    );
-  }
-  return out.join('\n') + '\n';
+  if (sorted.length === 0) return [];
+  const rows = sorted.map((e) => [ageOfEvent(e, now), e.type ?? '', e.reason ?? '', e.message ?? '']);
+  return ['', 'Events:', ...table(['AGE', 'TYPE', 'REASON', 'MESSAGE'], rows, '  ')];
 }
 
 function round(n: number): string {

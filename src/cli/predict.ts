@@ -88,7 +88,7 @@ export function buildRequest(model: string, payload: unknown, forced?: Protocol,
 }
 
 /** An OIP input tensor from nested arrays, named and typed after the model's only input. */
-export function tensorFromRows(rows: unknown[], metadata: ModelMetadata | undefined): Record<string, unknown> {
+function tensorFromRows(rows: unknown[], metadata: ModelMetadata | undefined): Record<string, unknown> {
   const inputs = metadata?.inputs ?? [];
   if (inputs.length !== 1) {
     const names = inputs.map((i) => i.name).join(', ') || 'none listed';
@@ -202,7 +202,7 @@ export function proxyTransport(client: KubeClient, target: Target): Transport {
   };
 }
 
-export function randomPick<T>(items: T[]): T {
+function randomPick<T>(items: T[]): T {
   return items[Math.floor(Math.random() * items.length)]!;
 }
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { KubeClient } from '../kube/client.ts';
 import { ApiError } from '../kube/errors.ts';
-import { NOW, canaryMd, steadyMd } from './fixtures.ts';
+import { NOW, canaryMd, steadyMd } from '../../test/support/cli-fixtures.ts';
 import { connect, run, serviceOf, type CliIO, type KubeFlags } from './program.ts';
 
 interface Call {

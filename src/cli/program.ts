@@ -8,6 +8,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { KubeConfig } from '@kubernetes/client-node';
 import { dump } from 'js-yaml';
 import { API_VERSION, KIND, PLURAL } from '../api/constants.ts';
+import { servedModelName } from '../api/defaults.ts';
 import type { ModelDeployment } from '../api/types.ts';
 import { KubeClient } from '../kube/client.ts';
 import { ApiError } from '../kube/errors.ts';
@@ -131,7 +132,7 @@ function parseTimeout(value: string): number {
   return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
 }
 
-export function buildProgram(io: CliIO): Command {
+function buildProgram(io: CliIO): Command {
   const program = new Command('kubectl-modelship')
     .usage('<command> [options]')
     .description('Inspect and drive Modelship ModelDeployments: rollout status, history, manual control, predictions.')
@@ -150,7 +151,17 @@ export function buildProgram(io: CliIO): Command {
       ...(namespace === undefined ? {} : { namespace }),
     });
   };
+  addReadCommands(program, io, session);
+  addControlCommands(program, io, session);
+  addPredictCommand(program, io, session);
+  return program;
+}
 
+/** Opens a session with the global flags of the command being run. */
+type Connect = (cmd: Command) => ReturnType<CliIO['connect']>;
+
+/** status and history: read-only views of one ModelDeployment. */
+function addReadCommands(program: Command, io: CliIO, session: Connect): void {
   program
     .command('status')
     .description('show a rollout: revisions, weights, steps, analysis, conditions and recent events')
@@ -172,7 +183,10 @@ export function buildProgram(io: CliIO): Command {
       const md = await getModelDeployment(session(cmd), name);
       print(io, opts.output, md.status?.history ?? [], () => renderHistory(md, io.now()));
     });
+}
 
+/** promote, abort, retry, pause, resume, undo: each sets the annotation the operator acts on. */
+function addControlCommands(program: Command, io: CliIO, session: Connect): void {
   const control = (command: string, description: string, toControl: (opts: Record<string, unknown>) => Control) =>
     program
       .command(command)
@@ -197,7 +211,9 @@ export function buildProgram(io: CliIO): Command {
   control('undo', 'roll back to the previous promoted revision, or the one given', (o) =>
     o.toRevision === undefined ? { kind: 'undo' } : { kind: 'undo', to: String(o.toRevision) },
   ).option('--to-revision <revision>', 'revision number or model version from `history`');
+}
 
+function addPredictCommand(program: Command, io: CliIO, session: Connect): void {
   program
     .command('predict')
     .description('send one inference request through the ModelDeployment\'s Service and print the answer')
@@ -224,12 +240,10 @@ export function buildProgram(io: CliIO): Command {
       const target = { namespace: s.namespace, service: opts.service ?? serviceOf(md), port: opts.port, timeoutMs: opts.timeout };
       const transport: Transport = opts.direct ? await directTransport(s.client, target) : proxyTransport(s.client, target);
       const forced: Protocol | undefined = opts.v1 ? 'v1' : opts.v2 ? 'v2' : undefined;
-      const answer = await predict(transport, md.spec.model.name ?? name, payload, forced);
+      const answer = await predict(transport, servedModelName(md), payload, forced);
       if (opts.verbose) io.stderr(`${answer.protocol} request answered by ${answer.via}${transport.note ? `; ${transport.note}` : ''}\n`);
       io.stdout(answer.text + '\n');
     });
-
-  return program;
 }
 
 interface PredictOptions {

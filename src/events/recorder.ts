@@ -46,10 +46,13 @@ export class EventRecorder {
     this.now = opts.now ?? Date.now;
   }
 
-  event(regarding: KubeObject, type: EventType, reason: string, action: string, note: string): void {
-    void this.record(regarding, type, reason, action, note).catch((err: unknown) =>
-      this.opts.log.warn({ err, reason }, 'could not record event'),
-    );
+  event(regarding: KubeObject, type: EventType, reason: string, action: string, note: string, log: Logger = this.opts.log): void {
+    void this.record(regarding, type, reason, action, note).catch((err: unknown) => log.warn({ err, reason }, 'could not record event'));
+  }
+
+  /** The same recorder, logging a failed post on `log` (a reconcile pass's logger, with its reconcile ID). */
+  loggingTo(log: Logger): Pick<EventRecorder, 'event'> {
+    return { event: (regarding, type, reason, action, note) => this.event(regarding, type, reason, action, note, log) };
   }
 
   private async record(regarding: KubeObject, type: EventType, reason: string, action: string, note: string): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { Clock } from '../controller/clock.ts';
-import { realClock } from '../controller/clock.ts';
+import type { Clock } from '../util/clock.ts';
+import { realClock } from '../util/clock.ts';
 import { isConflict } from '../kube/errors.ts';
 import { sleep } from '../util/sleep.ts';
 import type { Lease, LeaseApi, LeaseSpec } from './lease.ts';

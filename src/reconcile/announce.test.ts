@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ModelDeploymentStatus } from '../api/types.ts';
 import type { EventRecorder } from '../events/recorder.ts';
-import { sampleModelDeployment } from '../builders/sample.ts';
+import { sampleModelDeployment } from '../../test/support/sample.ts';
 import { announce } from './announce.ts';
 import type { Transition } from './announce.ts';
 import type { CachedModelDeployment } from './context.ts';

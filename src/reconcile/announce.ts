@@ -20,7 +20,7 @@ export interface Transition {
  * changing, and getting stuck. Derived from one pass's before/after and
  * decisions, so a steady-state reconcile records nothing.
  */
-export function announce(events: EventRecorder, md: CachedModelDeployment, t: Transition): void {
+export function announce(events: Pick<EventRecorder, 'event'>, md: CachedModelDeployment, t: Transition): void {
   for (const e of t.rollout) events.event(md, e.type, e.reason, 'Rollout', e.message);
 
   // One Event per kind of change and pass, naming every child it touched. Revision Deployments come and

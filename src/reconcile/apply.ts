@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { GROUP } from '../api/constants.ts';
-import { canonicalJson } from '../builders/revision.ts';
+import { canonicalJson } from '../util/canonical-json.ts';
 import type { KubeObject } from '../kube/object.ts';
 import { semanticallyContains } from './compare.ts';
 

@@ -6,7 +6,7 @@ import { controllerOf } from '../kube/object.ts';
 import type { Resource } from '../kube/resources.ts';
 import { pathFor } from '../kube/resources.ts';
 import { APPLIED_HASH, FIELD_MANAGER, needsApply, withAppliedHash } from './apply.ts';
-import type { ReconcileContext } from './context.ts';
+import type { Caches, PlannedContext, ReconcileContext } from './context.ts';
 import { asSpecProblem, childConflict } from './errors.ts';
 
 /** What happened to a child in this pass; the reconcile turns some of these into Events. */
@@ -21,13 +21,21 @@ export interface ChildOutcome<T> {
 }
 
 /**
- * One kind of child (Deployment, Service, HPA…) behind one interface, as in
- * KServe: the top-level reconcile runs each in turn and gathers what they
- * observed for the status. Adding a child kind means adding one of these.
+ * One kind of child (Deployment, Service, HPA) behind one interface, as in
+ * KServe's sub-reconcilers: the top-level reconcile runs every child's `grow`
+ * before the status records the decision and every child's `shrink` after it
+ * (see reconciler.ts for why), and gathers what they did for the Events.
+ * The operator watches exactly the kinds listed in OWNED (reconcile/owned.ts),
+ * so adding a child kind means adding one of these there.
  */
-export interface ChildReconciler<T> {
-  readonly kind: string;
-  reconcile(ctx: ReconcileContext): Promise<ChildOutcome<T>>;
+export interface ChildReconciler<T extends KubeObject = KubeObject> {
+  readonly resource: Resource;
+  /** The informer cache of this kind. */
+  cache(caches: Caches): ObjectStore<T>;
+  /** Writes that add capacity or objects: safe before the status is written. */
+  grow(ctx: PlannedContext): Array<Promise<ChildOutcome<T>>>;
+  /** Writes that take capacity or objects away: only after the status records why. */
+  shrink(ctx: PlannedContext): Array<Promise<ChildOutcome<T>>>;
 }
 
 /** The memo key of a child in RecentWrites. */

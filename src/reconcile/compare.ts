@@ -1,4 +1,4 @@
-import { sameQuantity } from './quantity.ts';
+import { sameQuantity } from '../kube/quantity.ts';
 
 /**
  * Whether `live` already holds every field of `desired` with an equal value:

@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import type { DefaultedModelDeploymentSpec, ModelDeployment } from '../api/types.ts';
-import type { Revision } from '../builders/revision.ts';
 import type { EventRecorder } from '../events/recorder.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { ObjectStore } from '../kube/informer.ts';
@@ -8,6 +7,8 @@ import type { Cached } from '../kube/object.ts';
 import type { V1Deployment, V1Pod, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import type { HealthProber } from '../analysis/health.ts';
 import type { MetricsScraper } from '../analysis/scraper.ts';
+import type { ObservedRevision } from '../rollout/observe.ts';
+import type { RolloutPlan } from '../rollout/plan.ts';
 import type { RecentWrites } from './recent-writes.ts';
 
 export type CachedModelDeployment = Cached<ModelDeployment>;
@@ -46,8 +47,15 @@ export interface Deps {
 export interface ReconcileContext {
   md: CachedModelDeployment;
   spec: DefaultedModelDeploymentSpec;
-  /** The revision the spec asks for. */
-  revision: Revision;
   deps: Deps;
   log: Logger;
+}
+
+/** A pass after the rollout engine decided: what the children are written from. */
+export interface PlannedContext extends ReconcileContext {
+  plan: RolloutPlan;
+  /** Every revision that has a Deployment, as observed before this pass wrote anything. */
+  observed: readonly ObservedRevision[];
+  /** The Deployments this ModelDeployment controls. */
+  owned: readonly CachedDeployment[];
 }

@@ -1,4 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
 import { API_VERSION, KIND, LABELS } from '../api/constants.ts';
 import { applyDefaults } from '../api/defaults.ts';
 import type { ModelDeploymentStatus } from '../api/types.ts';
@@ -6,21 +7,21 @@ import { HealthProber } from '../analysis/health.ts';
 import type { PodTarget } from '../analysis/scraper.ts';
 import { HTTP_PORT } from '../builders/paths.ts';
 import { desiredRevision } from '../builders/revision.ts';
-import { TerminalError } from '../controller/controller.ts';
-import type { Result } from '../controller/controller.ts';
+import { TerminalError } from '../manager/controller.ts';
+import type { Result } from '../manager/controller.ts';
 import { isNotFound } from '../kube/errors.ts';
 import { controllerOf, splitKey } from '../kube/object.ts';
 import { Deployments, ModelDeployments, pathFor } from '../kube/resources.ts';
 import { observeRevisions } from '../rollout/observe.ts';
 import type { RolloutInput, RolloutPlan } from '../rollout/plan.ts';
 import { planRollout } from '../rollout/plan.ts';
+import type { EventRecorder } from '../events/recorder.ts';
 import { announce } from './announce.ts';
 import { FIELD_MANAGER } from './apply.ts';
 import type { ChildOutcome } from './child.ts';
-import { applyRevisions, orderRevisions, removeRevisions } from './children/deployment.ts';
-import { hpaReconciler } from './children/hpa.ts';
-import { applyServices } from './children/service.ts';
-import type { CachedDeployment, CachedModelDeployment, CachedPod, Deps, ReconcileContext } from './context.ts';
+import type { CachedDeployment, CachedModelDeployment, CachedPod, Deps, PlannedContext, ReconcileContext } from './context.ts';
+import { orderRevisions } from './children/deployment.ts';
+import { OWNED } from './owned.ts';
 import { SpecProblem } from './errors.ts';
 import { buildStatus, statusChanged } from './status.ts';
 
@@ -48,7 +49,7 @@ const HEALTH_RECHECK_MS = 2000;
  * Throws to be retried with backoff; throws TerminalError for problems only a
  * person can fix, after reporting them in status.
  */
-export async function reconcileModelDeployment(deps: Deps, key: string): Promise<Result> {
+export async function reconcileModelDeployment(deps: Deps, key: string, passLog: Logger = deps.log): Promise<Result> {
   const { namespace, name } = splitKey(key);
   const md = deps.recent.newest(`md/${key}`, deps.caches.modelDeployments.get(namespace, name));
   // Gone or going: garbage collection removes the children through their owner references.
@@ -59,64 +60,66 @@ export async function reconcileModelDeployment(deps: Deps, key: string): Promise
 
   const spec = applyDefaults(md.spec);
   const revision = desiredRevision({ metadata: md.metadata, spec }, deps.runtimeImage);
-  const log = deps.log.child({ modelDeployment: key, revision: revision.hash });
-  const ctx: ReconcileContext = { md, spec, revision, deps, log };
+  // passLog carries the reconcile ID: every line of this pass, Events that fail to post included, has it.
+  const log = passLog.child({ modelDeployment: key, revision: revision.hash });
+  const events = deps.events.loggingTo(log);
 
   // Observe and decide.
-  const deployments = ownedDeployments(deps, md);
+  const owned = ownedDeployments(deps, md);
   const pods = deps.caches.pods.list(namespace).filter((p) => p.metadata.labels?.[LABELS.deployment] === name);
-  const observed = observeRevisions(deployments, pods);
-  const { plan, requeueAfterMs } = await decide(deps, key, log, { now: deps.now(), spec, status: md.status, annotations: md.metadata.annotations, desired: revision, observed }, pods);
-
-  // Each child is reconciled even when another has a problem a person must
-  // fix: one Service in the way must not stop a version rollout. Transient
-  // errors stop the pass and are retried with backoff.
-  let problem: SpecProblem | undefined;
-  const outcomes: Array<{ kind: string; outcome: ChildOutcome<unknown> }> = [];
-  const settle = async (kind: string, writes: Array<Promise<ChildOutcome<unknown>>>) => {
-    for (const result of await Promise.allSettled(writes)) {
-      if (result.status === 'fulfilled') outcomes.push({ kind, outcome: result.value });
-      else if (result.reason instanceof SpecProblem) problem ??= result.reason;
-      else {
-        deps.events.event(md, 'Warning', 'ReconcileError', 'Reconcile', errorText(result.reason));
-        throw result.reason;
-      }
-    }
-  };
+  const observed = observeRevisions(owned, pods);
+  const input: RolloutInput = { now: deps.now(), spec, status: md.status, annotations: md.metadata.annotations, desired: revision, observed };
+  const { plan, requeueAfterMs } = await decide(deps, key, log, input, pods);
+  const ctx: PlannedContext = { md, spec, deps, log, plan, observed, owned };
+  const writes = new ChildWrites(md, events);
 
   // 1. What grows or appears. Children do not depend on each other: written concurrently.
-  const { grow, shrink } = orderRevisions(plan.revisions, observed);
-  const targets = { ...(plan.routing.main ? { main: plan.routing.main } : {}), stable: plan.routing.stable, candidate: plan.routing.candidate };
-  await Promise.all([
-    settle('Service', applyServices(ctx, targets, 'wanted')),
-    settle('Deployment', applyRevisions(ctx, grow)),
-    settle('HorizontalPodAutoscaler', [hpaReconciler.reconcile(ctx)]),
-  ]);
+  await Promise.all(OWNED.map((child) => writes.settle(child.resource.kind, child.grow(ctx))));
 
   // 2. The decision.
-  const status = buildStatus({
-    md,
-    spec,
-    plan,
-    observed,
-    shrinking: shrink,
-    now: deps.now(),
-    ...(problem ? { error: { reason: problem.reason, message: problem.message, terminal: true } } : {}),
-  });
+  const problem = writes.problem;
+  const error = problem ? { error: { reason: problem.reason, message: problem.message, terminal: true } } : {};
+  // The Deployments the shrink phase will make smaller: the status must not claim them done yet.
+  const shrinking = orderRevisions(plan.revisions, observed).shrink;
+  const status = buildStatus({ md, spec, plan, observed, shrinking, now: deps.now(), ...error });
   if (statusChanged(md.status, status)) await writeStatus(deps, md, status);
   if (plan.consumed.length) await removeAnnotations(deps, md, plan.consumed);
 
   // 3. What shrinks or goes.
-  const byHash = new Map(deployments.map((d) => [d.metadata.labels?.[LABELS.revision] ?? '', d.metadata.name ?? '']));
-  await Promise.all([
-    settle('Deployment', applyRevisions(ctx, shrink)),
-    settle('Deployment', removeRevisions(ctx, plan.remove.map((h) => byHash.get(h) ?? '').filter(Boolean))),
-    settle('Service', applyServices(ctx, targets, 'unwanted')),
-  ]);
+  await Promise.all(OWNED.map((child) => writes.settle(child.resource.kind, child.shrink(ctx))));
 
-  announce(deps.events, md, { previous: md.status, next: status, outcomes, rollout: plan.events });
-  if (problem) throw new TerminalError(problem.message, { cause: problem });
+  announce(events, md, { previous: md.status, next: status, outcomes: writes.outcomes, rollout: plan.events });
+  if (writes.problem) throw new TerminalError(writes.problem.message, { cause: writes.problem });
   return requeueAfterMs !== undefined ? { requeueAfterMs } : {};
+}
+
+/**
+ * What the children's writes came to. Each child is reconciled even when
+ * another has a problem a person must fix: one Service in the way must not
+ * stop a version rollout. Transient errors stop the pass and are retried with
+ * backoff.
+ */
+class ChildWrites {
+  readonly outcomes: Array<{ kind: string; outcome: ChildOutcome<unknown> }> = [];
+  problem: SpecProblem | undefined;
+  private readonly md: CachedModelDeployment;
+  private readonly events: Pick<EventRecorder, 'event'>;
+
+  constructor(md: CachedModelDeployment, events: Pick<EventRecorder, 'event'>) {
+    this.md = md;
+    this.events = events;
+  }
+
+  async settle(kind: string, writes: Array<Promise<ChildOutcome<unknown>>>): Promise<void> {
+    for (const result of await Promise.allSettled(writes)) {
+      if (result.status === 'fulfilled') this.outcomes.push({ kind, outcome: result.value });
+      else if (result.reason instanceof SpecProblem) this.problem ??= result.reason;
+      else {
+        this.events.event(this.md, 'Warning', 'ReconcileError', 'Reconcile', errorText(result.reason));
+        throw result.reason;
+      }
+    }
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { DefaultedModelDeploymentSpec, ModelDeployment, ModelDeploymentStatus } from '../api/types.ts';
 import { selectorLabels, selectorString } from '../builders/labels.ts';
-import { canonicalJson } from '../builders/revision.ts';
+import { canonicalJson } from '../util/canonical-json.ts';
 import { serviceUrl } from '../builders/service.ts';
 import type { ObservedRevision } from '../rollout/observe.ts';
 import type { RolloutPlan } from '../rollout/plan.ts';

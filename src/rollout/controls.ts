@@ -18,9 +18,6 @@ export interface Controls {
   invalid: Array<{ key: string; message: string }>;
 }
 
-/** The annotations the operator removes once it has acted on them. */
-export const ONE_SHOT: readonly string[] = [ANNOTATIONS.promote, ANNOTATIONS.abort, ANNOTATIONS.retry, ANNOTATIONS.undo];
-
 export function readControls(annotations: Record<string, string> | undefined): Controls {
   const a = annotations ?? {};
   const out: Controls = { abort: ANNOTATIONS.abort in a, retry: ANNOTATIONS.retry in a, paused: a[ANNOTATIONS.paused] === 'true', invalid: [] };

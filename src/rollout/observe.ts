@@ -30,7 +30,7 @@ export interface ObservedRevision {
 }
 
 /** A runtime container that restarted this often after failing is crash-looping, not starting slowly. */
-export const CRASH_LOOP_RESTARTS = 2;
+const CRASH_LOOP_RESTARTS = 2;
 
 /** The revision each Deployment runs, with what its pods say. Deployments without a revision label are skipped. */
 export function observeRevisions(deployments: readonly V1Deployment[], pods: readonly V1Pod[]): ObservedRevision[] {

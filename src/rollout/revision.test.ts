@@ -1,32 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ModelDeployment } from '../api/types.ts';
-import { desiredRevision, formatTemplate, parseNumber, parseTemplate, revisionTemplate, specForTemplate } from '../builders/revision.ts';
 import { knownNumbers, numberFor } from './revision.ts';
-
-const md: Pick<ModelDeployment, 'metadata' | 'spec'> = {
-  metadata: { name: 'fraud', namespace: 'ml' },
-  spec: { model: { version: '3', uri: 's3://models/fraud/3.onnx', sha256: 'a'.repeat(64) }, runtime: { threads: 2 }, replicas: 4 },
-};
-
-describe('the template annotation', () => {
-  test('round-trips, and rebuilds the same revision after the spec moved on', () => {
-    const t = revisionTemplate(md, 'img');
-    const parsed = parseTemplate(formatTemplate(t));
-    assert.deepEqual(parsed, t);
-    const later = { ...md, spec: { ...md.spec, model: { version: '9', uri: 'file:///x.onnx' }, runtime: {} } };
-    assert.equal(desiredRevision(specForTemplate(later, parsed!), 'another-default-image').hash, desiredRevision(md, 'img').hash);
-  });
-
-  test('is rejected when unreadable, as is a bad number', () => {
-    assert.equal(parseTemplate('{'), undefined);
-    assert.equal(parseTemplate('{"model":{}}'), undefined);
-    assert.equal(parseTemplate(undefined), undefined);
-    assert.equal(parseNumber('0'), undefined);
-    assert.equal(parseNumber('12'), 12);
-    assert.equal(parseNumber('1e3'), undefined);
-  });
-});
 
 describe('revision numbers', () => {
   test('keep the number a revision already has and give a new one the next', () => {

@@ -3,6 +3,7 @@
 // restarted operator numbers every revision the same way.
 
 import type { ModelDeploymentStatus } from '../api/types.ts';
+import type { Revision, RevisionTemplate } from '../builders/revision.ts';
 
 /**
  * Every revision number the status or the cluster knows, by hash. A revision keeps its number for life: a
@@ -26,4 +27,24 @@ export function numberFor(hash: string, known: Map<string, number>): number {
   const existing = known.get(hash);
   if (existing !== undefined) return existing;
   return Math.max(0, ...known.values()) + 1;
+}
+
+/** What status records about a revision: enough to run its model again once its Deployment is gone. */
+export interface RevisionRecord {
+  hash: string;
+  revision: number;
+  version: string;
+  uri: string;
+  sha256?: string;
+}
+
+/**
+ * A revision whose Deployment is gone, rebuilt from what status recorded: its model with the spec's
+ * current runtime settings. It keeps its own hash (its identity), though the template is approximate.
+ */
+export function rebuiltRevision(record: Pick<RevisionRecord, 'hash' | 'version' | 'uri' | 'sha256'>, desired: Revision): Revision {
+  const model: RevisionTemplate['model'] = { ...desired.template.model, version: record.version, uri: record.uri };
+  if (record.sha256) model.sha256 = record.sha256;
+  else delete model.sha256;
+  return { hash: record.hash, template: { model, runtime: desired.template.runtime } };
 }

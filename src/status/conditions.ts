@@ -28,10 +28,6 @@ export function findCondition(conditions: readonly Condition[] | undefined, type
   return conditions?.find((c) => c.type === type);
 }
 
-export function isConditionTrue(conditions: readonly Condition[] | undefined, type: string): boolean {
-  return findCondition(conditions, type)?.status === 'True';
-}
-
 /**
  * Returns `conditions` with `update` applied, without modifying the input. lastTransitionTime moves to `now`
  * only when the status changes (or the condition is new); reason, message and observedGeneration always

@@ -145,6 +145,8 @@ export interface SteadyTrafficOptions {
    * for the test whose candidate fails on purpose: elsewhere any 5xx is a failure.
    */
   retry5xx?: boolean;
+  /** Extra request headers, e.g. the bearer token of a runtime that requires one. */
+  headers?: Record<string, string>;
   /** `grpc`: ModelInfer on the Service's grpc port instead of REST on its http port. */
   protocol?: 'http' | 'grpc';
 }
@@ -178,7 +180,7 @@ export class SteadyTraffic {
     this.namespace = namespace;
     this.service = service;
     this.model = model;
-    this.opts = { concurrency: 2, gapMs: 15, refreshMs: 150, retry5xx: false, protocol: 'http', ...opts };
+    this.opts = { concurrency: 2, gapMs: 15, refreshMs: 150, retry5xx: false, headers: {}, protocol: 'http', ...opts };
   }
 
   async start(): Promise<void> {
@@ -266,7 +268,7 @@ export class SteadyTraffic {
     try {
       const res = await fetch(`http://${endpoint.hostPort}/v2/models/${this.model}/infer`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...this.opts.headers },
         body,
         signal: AbortSignal.timeout(10_000),
       });

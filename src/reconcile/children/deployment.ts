@@ -1,11 +1,11 @@
+import { LABELS } from '../../api/constants.ts';
 import { buildDeployment } from '../../builders/deployment.ts';
-import { revisionOf } from '../../builders/revision.ts';
 import { Deployments } from '../../kube/resources.ts';
 import type { ObservedRevision } from '../../rollout/observe.ts';
 import type { RevisionPlan } from '../../rollout/plan.ts';
-import type { ChildOutcome } from '../child.ts';
+import type { ChildOutcome, ChildReconciler } from '../child.ts';
 import { ensureChild } from '../child.ts';
-import type { CachedDeployment, ReconcileContext } from '../context.ts';
+import type { CachedDeployment, PlannedContext } from '../context.ts';
 
 /**
  * The revision Deployments of a plan in the order they are safe to write:
@@ -20,17 +20,29 @@ export function orderRevisions(plan: readonly RevisionPlan[], observed: readonly
   return { grow: plan.filter((r) => !shrinks(r)), shrink: plan.filter(shrinks) };
 }
 
-/** Brings each revision's Deployment to its planned size, built from the revision's own template. */
-export function applyRevisions(ctx: ReconcileContext, revisions: readonly RevisionPlan[]): Array<Promise<ChildOutcome<CachedDeployment>>> {
-  return revisions.map((r) => {
-    // The plan's hash is the revision's identity, even for a template rebuilt from status.
-    const revision = { ...revisionOf(r.template), hash: r.hash };
-    const desired = buildDeployment({ metadata: ctx.md.metadata, spec: ctx.spec }, { revision, number: r.number, replicas: r.replicas });
+/** One Deployment per revision the plan keeps, each at its planned size; the ones it drops are deleted. */
+export const deploymentReconciler: ChildReconciler<CachedDeployment> = {
+  resource: Deployments,
+  cache: (caches) => caches.deployments,
+  grow(ctx) {
+    return applyRevisions(ctx, orderRevisions(ctx.plan.revisions, ctx.observed).grow);
+  },
+  shrink(ctx) {
+    const byHash = new Map(ctx.owned.map((d) => [d.metadata.labels?.[LABELS.revision] ?? '', d.metadata.name ?? '']));
+    const gone = ctx.plan.remove.map((h) => byHash.get(h) ?? '').filter(Boolean);
+    return [...applyRevisions(ctx, orderRevisions(ctx.plan.revisions, ctx.observed).shrink), ...removeRevisions(ctx, gone)];
+  },
+};
+
+/** Brings each revision's Deployment to its planned size, built from the revision itself. */
+function applyRevisions(ctx: PlannedContext, revisions: readonly RevisionPlan[]): Array<Promise<ChildOutcome<CachedDeployment>>> {
+  return revisions.map((revision) => {
+    const desired = buildDeployment(ctx.md, { revision, number: revision.number, replicas: revision.replicas });
     return ensureChild(ctx, Deployments, ctx.deps.caches.deployments, desired.metadata?.name ?? '', desired);
   });
 }
 
 /** Deletes the Deployments of revisions older than revisionHistoryLimit keeps. */
-export function removeRevisions(ctx: ReconcileContext, names: readonly string[]): Array<Promise<ChildOutcome<CachedDeployment>>> {
+function removeRevisions(ctx: PlannedContext, names: readonly string[]): Array<Promise<ChildOutcome<CachedDeployment>>> {
   return names.map((name) => ensureChild(ctx, Deployments, ctx.deps.caches.deployments, name, undefined));
 }

@@ -1,4 +1,4 @@
-import type { ModelDeployment, ModelDeploymentSpec } from '../api/types.ts';
+import type { ModelDeployment, ModelDeploymentSpec } from '../../src/api/types.ts';
 
 /** A small ModelDeployment as the API server would hand it back, for tests and the benchmark. */
 export function sampleModelDeployment(name = 'fraud', namespace = 'ml', spec: Partial<ModelDeploymentSpec> = {}): ModelDeployment {

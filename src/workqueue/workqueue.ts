@@ -1,5 +1,5 @@
-import type { Clock, Timer } from './clock.ts';
-import { realClock } from './clock.ts';
+import type { Clock, Timer } from '../util/clock.ts';
+import { realClock } from '../util/clock.ts';
 import type { RateLimiter } from './ratelimiter.ts';
 import { defaultControllerRateLimiter } from './ratelimiter.ts';
 

@@ -1,5 +1,5 @@
-import type { Clock } from './clock.ts';
-import { realClock } from './clock.ts';
+import type { Clock } from '../util/clock.ts';
+import { realClock } from '../util/clock.ts';
 
 /** Decides how long an item waits before it is retried. Mirrors client-go's workqueue rate limiters. */
 export interface RateLimiter<K> {
@@ -74,7 +74,7 @@ export class TokenBucketRateLimiter<K> implements RateLimiter<K> {
 }
 
 /** The longest delay any of the limiters asks for; like client-go's MaxOfRateLimiter. */
-export class MaxOfRateLimiter<K> implements RateLimiter<K> {
+class MaxOfRateLimiter<K> implements RateLimiter<K> {
   private readonly limiters: RateLimiter<K>[];
 
   constructor(...limiters: RateLimiter<K>[]) {

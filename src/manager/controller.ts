@@ -1,17 +1,24 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Clock } from './clock.ts';
-import { realClock } from './clock.ts';
+import type { Clock } from '../util/clock.ts';
+import { realClock } from '../util/clock.ts';
 import type { OperatorMetrics, ReconcileResult } from './metrics.ts';
-import type { RateLimiter } from './ratelimiter.ts';
-import { WorkQueue } from './workqueue.ts';
-import type { Priority } from './workqueue.ts';
+import type { RateLimiter } from '../workqueue/ratelimiter.ts';
+import { WorkQueue } from '../workqueue/workqueue.ts';
+import type { Priority } from '../workqueue/workqueue.ts';
 
 /** What a reconcile asks for next: nothing (done), or another look after a delay. */
 export interface Result {
   requeueAfterMs?: number;
 }
 
-export type ReconcileFn = (key: string) => Promise<Result>;
+/** One pass over one key: its ID and a logger that puts the ID (and the key) on every line. */
+export interface Pass {
+  reconcileID: string;
+  log: Logger;
+}
+
+export type ReconcileFn = (key: string, pass: Pass) => Promise<Result>;
 
 /**
  * A failure no retry can fix (a spec that can never work). The reconciler has
@@ -22,6 +29,17 @@ export class TerminalError extends Error {
     super(message, options);
     this.name = 'TerminalError';
   }
+}
+
+/**
+ * Whether a thrown value is a bug in the code rather than a failure of the world: the closest thing
+ * JavaScript has to a Go panic. Thrown non-Errors and the engine's own error classes count; a TypeError
+ * with a cause does not, since fetch (undici) reports a failed connection that way.
+ */
+export function isPanic(err: unknown): boolean {
+  if (!(err instanceof Error)) return true;
+  if (err instanceof TypeError) return err.cause === undefined;
+  return err instanceof ReferenceError || err instanceof RangeError || err instanceof SyntaxError;
 }
 
 export interface ControllerOptions {
@@ -83,6 +101,9 @@ export class Controller {
       if (next.shutdown) return;
       try {
         await this.process(next.key);
+      } catch (err) {
+        // Only bookkeeping (a metric, a log line) can get here; the worker must outlive it.
+        this.opts.log.error({ err, key: next.key }, 'controller bookkeeping failed');
       } finally {
         this.queue.done(next.key);
       }
@@ -90,13 +111,16 @@ export class Controller {
   }
 
   private async process(key: string): Promise<void> {
-    const { metrics, log } = this.opts;
+    const { metrics } = this.opts;
     const controller = this.name;
+    const [namespace, name] = key.includes('/') ? key.split('/', 2) : ['', key];
+    const reconcileID = randomUUID();
+    const log = this.opts.log.child({ namespace, name, reconcileID });
     metrics?.activeWorkers.inc({ controller });
     const started = this.clock.now();
     let result: ReconcileResult = 'success';
     try {
-      const out = await this.opts.reconcile(key);
+      const out = await this.opts.reconcile(key, { reconcileID, log });
       this.queue.forget(key);
       if (out.requeueAfterMs !== undefined && out.requeueAfterMs > 0) {
         result = 'requeue_after';
@@ -104,19 +128,35 @@ export class Controller {
       }
     } catch (err) {
       result = 'error';
-      metrics?.reconcileErrors.inc({ controller });
-      if (err instanceof TerminalError) {
-        metrics?.terminalErrors.inc({ controller });
-        this.queue.forget(key);
-        log.warn({ key, err: err.message }, 'reconcile failed for good; not retrying');
-      } else {
-        log.info({ key, err, retries: this.queue.numRequeues(key) }, 'reconcile failed; will retry');
-        this.queue.addRateLimited(key);
-      }
+      this.failed(key, err, log);
     } finally {
       metrics?.reconcileTime.observe({ controller }, (this.clock.now() - started) / 1000);
       metrics?.reconcileTotal.inc({ controller, result });
       metrics?.activeWorkers.dec({ controller });
     }
+  }
+
+  /**
+   * A failed pass: terminal errors are not retried; everything else is, with backoff. A panic (a bug:
+   * see isPanic) is recovered like controller-runtime's RecoverPanic: counted, logged with its stack,
+   * and retried, so one bad object cannot stop the worker or the operator.
+   */
+  private failed(key: string, err: unknown, log: Logger): void {
+    const { metrics } = this.opts;
+    const controller = this.name;
+    metrics?.reconcileErrors.inc({ controller });
+    if (err instanceof TerminalError) {
+      metrics?.terminalErrors.inc({ controller });
+      this.queue.forget(key);
+      log.warn({ err: err.message }, 'reconcile failed for good; not retrying');
+      return;
+    }
+    if (isPanic(err)) {
+      metrics?.reconcilePanics.inc({ controller });
+      log.error({ err, retries: this.queue.numRequeues(key) }, 'reconcile panicked (recovered); will retry');
+    } else {
+      log.info({ err, retries: this.queue.numRequeues(key) }, 'reconcile failed; will retry');
+    }
+    this.queue.addRateLimited(key);
   }
 }

@@ -1,5 +1,5 @@
 // ModelDeployments in the shapes the operator writes, for the plugin's unit tests.
-import type { ModelDeployment } from '../api/types.ts';
+import type { ModelDeployment } from '../../src/api/types.ts';
 
 export const NOW = Date.parse('2025-03-01T12:00:00Z');
 const ago = (s: number) => new Date(NOW - s * 1000).toISOString();

@@ -1,11 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { ModelDeployment } from '../api/types.ts';
+import { sampleModelDeployment } from '../../test/support/sample.ts';
 import { buildDeployment, pvcOf } from './deployment.ts';
-import { buildHpa } from './hpa.ts';
-import { childLabels, selectorLabels, selectorString } from './labels.ts';
-import { desiredRevision } from './revision.ts';
-import { sampleModelDeployment } from './sample.ts';
-import { buildService, serviceUrl } from './service.ts';
+import { NUMBER_ANNOTATION, TEMPLATE_ANNOTATION, desiredRevision, parseTemplate } from './revision.ts';
 
 const IMAGE = 'ghcr.io/modelship/runtime:0.1.0';
 
@@ -13,37 +11,6 @@ function deploymentOf(md = sampleModelDeployment()) {
   const revision = desiredRevision(md, IMAGE);
   return { revision, dep: buildDeployment(md, { revision, number: 1, replicas: md.spec.replicas ?? 1 }) };
 }
-
-describe('revision', () => {
-  test('the same spec always hashes to the same revision', () => {
-    assert.equal(desiredRevision(sampleModelDeployment(), IMAGE).hash, desiredRevision(sampleModelDeployment(), IMAGE).hash);
-  });
-
-  test('version, uri, sha256, runtime settings and the default image each make a new revision', () => {
-    const base = desiredRevision(sampleModelDeployment(), IMAGE).hash;
-    const variants = [
-      sampleModelDeployment('fraud', 'ml', { model: { version: '4', uri: 's3://models/fraud/3/model.onnx' } }),
-      sampleModelDeployment('fraud', 'ml', { model: { version: '3', uri: 's3://models/fraud/4/model.onnx' } }),
-      sampleModelDeployment('fraud', 'ml', { model: { version: '3', uri: 's3://models/fraud/3/model.onnx', sha256: 'a'.repeat(64) } }),
-      sampleModelDeployment('fraud', 'ml', { runtime: { threads: 2 } }),
-    ];
-    const hashes = variants.map((md) => desiredRevision(md, IMAGE).hash);
-    hashes.push(desiredRevision(sampleModelDeployment(), 'other:1').hash);
-    assert.equal(new Set([base, ...hashes]).size, 6);
-  });
-
-  test('replicas and autoscaling do not make a new revision: scaling is not a rollout', () => {
-    const base = desiredRevision(sampleModelDeployment(), IMAGE).hash;
-    const scaled = sampleModelDeployment('fraud', 'ml', { replicas: 9, autoscaling: { minReplicas: 1, maxReplicas: 5, targetCPUUtilizationPercentage: 70 } });
-    assert.equal(desiredRevision(scaled, IMAGE).hash, base);
-  });
-
-  test('key order in the spec does not change the hash', () => {
-    const a = sampleModelDeployment('fraud', 'ml', { runtime: { threads: 2, batching: { maxBatchSize: 8, maxQueueDelayMs: 2 } } });
-    const b = sampleModelDeployment('fraud', 'ml', { runtime: { batching: { maxQueueDelayMs: 2, maxBatchSize: 8 }, threads: 2 } });
-    assert.equal(desiredRevision(a, IMAGE).hash, desiredRevision(b, IMAGE).hash);
-  });
-});
 
 describe('Deployment', () => {
   test('is owned by its ModelDeployment as controller', () => {
@@ -103,6 +70,20 @@ describe('Deployment', () => {
     assert.deepEqual(c?.lifecycle?.preStop, { sleep: { seconds: 5 } });
   });
 
+  test('gives pods a grace period covering the preStop sleep and the runtime\'s whole 30 s drain', () => {
+    // Kubernetes' default of 30 s would kill a pod still draining after its 5 s preStop sleep.
+    assert.equal(deploymentOf().dep.spec?.template.spec?.terminationGracePeriodSeconds, 40);
+  });
+
+  test('passes the per-request row and element limits to the runtime', () => {
+    const md = sampleModelDeployment('fraud', 'ml', {
+      model: { name: 'fraud-detector', version: '3', uri: 'https://example.com/m.onnx' },
+      runtime: { maxRequestRows: 256, maxRequestElements: 100000 },
+    });
+    const args = deploymentOf(md).dep.spec?.template.spec?.containers[0]?.args ?? [];
+    assert.deepEqual(args.slice(-4), ['--max-request-rows', '256', '--max-request-elements', '100000']);
+  });
+
   test('exposes gRPC on a port named grpc unless the spec turns it off; readiness stays on HTTP', () => {
     const on = deploymentOf().dep.spec?.template.spec?.containers[0];
     assert.deepEqual(on?.ports, [
@@ -158,48 +139,35 @@ describe('Deployment', () => {
   });
 });
 
-describe('Service', () => {
-  test('sends port 80 to the runtime port 8080 and 8081 to its gRPC port, of every revision', () => {
-    const md = sampleModelDeployment();
-    const svc = buildService(md);
-    assert.deepEqual(svc.spec?.ports, [
-      { name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' },
-      { name: 'grpc', port: 8081, targetPort: 8081, protocol: 'TCP', appProtocol: 'kubernetes.io/h2c' },
-    ]);
-    assert.deepEqual(svc.spec?.selector, selectorLabels(md));
-    assert.equal(svc.metadata?.ownerReferences?.[0]?.controller, true);
-    assert.deepEqual(svc.metadata?.labels, childLabels(md));
-    assert.equal(serviceUrl(md), 'http://fraud.ml.svc.cluster.local');
+const canaryMd: Pick<ModelDeployment, 'metadata' | 'spec'> = {
+  metadata: { name: 'fraud', namespace: 'ml', uid: 'u1' },
+  spec: { model: { version: '3', uri: 's3://models/fraud/3.onnx' }, replicas: 4, rollout: { strategy: 'Canary', steps: [{ setWeight: 10 }] } },
+};
+
+describe('the Deployment of a revision', () => {
+  // The stable revision of a canary: an older model and runtime than the spec now asks for.
+  const old = desiredRevision({ ...canaryMd, spec: { ...canaryMd.spec, model: { version: '2', uri: 's3://models/fraud/2.onnx' }, runtime: { threads: 1 } } }, 'img:1');
+  const d = buildDeployment(canaryMd, { revision: old, number: 7, replicas: 3 });
+
+  test('is named after the revision and selects only its pods', () => {
+    assert.equal(d.metadata?.name, `fraud-${old.hash}`);
+    assert.deepEqual(d.spec?.selector.matchLabels, { 'app.kubernetes.io/name': 'modelship-runtime', 'modelship.io/deployment': 'fraud', 'modelship.io/revision': old.hash });
+    assert.equal(d.spec?.template.metadata?.labels?.['modelship.io/revision'], old.hash);
+    assert.equal(d.spec?.replicas, 3);
   });
 
-  test('has no gRPC port when the spec turns gRPC off', () => {
-    const svc = buildService(sampleModelDeployment('fraud', 'ml', { runtime: { grpc: false } }));
-    assert.deepEqual(svc.spec?.ports, [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }]);
-  });
-});
-
-describe('HorizontalPodAutoscaler', () => {
-  test('is not built without spec.autoscaling', () => {
-    assert.equal(buildHpa(sampleModelDeployment()), undefined);
+  test('runs the revision\'s own model and runtime, not the spec\'s', () => {
+    const container = d.spec?.template.spec?.containers[0];
+    assert.equal(container?.image, 'img:1');
+    assert.ok(container?.args?.includes('--threads'));
+    assert.equal(container?.args?.[container.args.indexOf('--model-version') + 1], '2');
+    assert.ok(d.spec?.template.spec?.initContainers?.[0]?.args?.includes('s3://models/fraud/2.onnx'));
+    assert.equal(d.metadata?.labels?.['modelship.io/version'], '2');
   });
 
-  test('scales the ModelDeployment through /scale, not the Deployment', () => {
-    const md = sampleModelDeployment('fraud', 'ml', {
-      autoscaling: { minReplicas: 2, maxReplicas: 10, targetCPUUtilizationPercentage: 70, targetMemoryUtilizationPercentage: 80, scaleDownStabilizationSeconds: 60 },
-    });
-    const hpa = buildHpa(md);
-    assert.equal(hpa?.apiVersion, 'autoscaling/v2');
-    assert.deepEqual(hpa?.spec?.scaleTargetRef, { apiVersion: 'modelship.io/v1alpha1', kind: 'ModelDeployment', name: 'fraud' });
-    assert.equal(hpa?.spec?.minReplicas, 2);
-    assert.equal(hpa?.spec?.maxReplicas, 10);
-    assert.deepEqual(
-      hpa?.spec?.metrics?.map((m) => [m.resource?.name, m.resource?.target.averageUtilization]),
-      [['cpu', 70], ['memory', 80]],
-    );
-    assert.equal(hpa?.spec?.behavior?.scaleDown?.stabilizationWindowSeconds, 60);
+  test('carries its template and number for the operator to read back', () => {
+    assert.deepEqual(parseTemplate(d.metadata?.annotations?.[TEMPLATE_ANNOTATION]), old.template);
+    assert.equal(d.metadata?.annotations?.[NUMBER_ANNOTATION], '7');
+    assert.deepEqual(d.metadata?.ownerReferences?.map((o) => [o.kind, o.name, o.controller]), [['ModelDeployment', 'fraud', true]]);
   });
-});
-
-test('the selector string is sorted and comma-separated, as /scale reports it', () => {
-  assert.equal(selectorString({ b: '2', a: '1' }), 'a=1,b=2');
 });

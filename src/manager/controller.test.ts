@@ -1,10 +1,10 @@
 import { describe, test, mock, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { Controller, TerminalError } from './controller.ts';
+import { Controller, TerminalError, isPanic } from './controller.ts';
 import type { Result } from './controller.ts';
 import { OperatorMetrics } from './metrics.ts';
-import { ExponentialFailureRateLimiter } from './ratelimiter.ts';
+import { ExponentialFailureRateLimiter } from '../workqueue/ratelimiter.ts';
 
 const log = pino({ level: 'silent' });
 
@@ -134,5 +134,76 @@ describe('Controller', () => {
     assert.match(text, /controller_runtime_reconcile_time_seconds_count\{controller="test"\} 2/);
     assert.match(text, /process_resident_memory_bytes/);
     await c.stop();
+  });
+
+  test('recovers a reconcile that panics: counts it, keeps the worker, and retries the key', async () => {
+    const metrics = new OperatorMetrics();
+    let n = 0;
+    const c = controller(async () => {
+      n++;
+      if (n === 1) {
+        const missing = undefined as unknown as { spec: { replicas: number } };
+        return { requeueAfterMs: missing.spec.replicas }; // a TypeError: a bug, not a failure of the world
+      }
+      return {};
+    }, 1, metrics);
+    c.start();
+    c.enqueue('ns/a');
+    for (let t = 0; t < 20; t++) {
+      await settle();
+      mock.timers.tick(1);
+    }
+    assert.equal(n, 2, 'the key ran again after the panic');
+    const text = await metrics.registry.metrics();
+    assert.match(text, /controller_runtime_reconcile_panics_total\{controller="test"\} 1/);
+    assert.match(text, /controller_runtime_reconcile_errors_total\{controller="test"\} 1/);
+    c.enqueue('ns/b');
+    await settle();
+    assert.equal(n, 3, 'the worker still takes keys');
+    await c.stop();
+  });
+
+  test('gives every pass its own reconcile ID on every log line, with the key', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) };
+    let fail = true;
+    const c = new Controller({
+      name: 'test',
+      workers: 1,
+      log: pino({ level: 'info' }, sink),
+      rateLimiter: new ExponentialFailureRateLimiter(5, 1000),
+      reconcile: async (_key, pass) => {
+        pass.log.info('inside the pass');
+        if (fail) {
+          fail = false;
+          throw new Error('API down');
+        }
+        return {};
+      },
+    });
+    c.start();
+    c.enqueue('ns/a');
+    for (let t = 0; t < 20; t++) {
+      await settle();
+      mock.timers.tick(1);
+    }
+    const inside = lines.filter((l) => l.msg === 'inside the pass');
+    const failed = lines.find((l) => l.msg === 'reconcile failed; will retry');
+    assert.equal(inside.length, 2);
+    assert.ok(inside.every((l) => l.namespace === 'ns' && l.name === 'a' && typeof l.reconcileID === 'string'));
+    assert.notEqual(inside[0]!.reconcileID, inside[1]!.reconcileID, 'each pass has its own ID');
+    assert.equal(failed?.reconcileID, inside[0]!.reconcileID, 'the controller\'s own line about a pass carries its ID');
+    await c.stop();
+  });
+});
+
+describe('isPanic', () => {
+  test('tells bugs from failures of the world', () => {
+    assert.equal(isPanic(new TypeError('Cannot read properties of undefined')), true);
+    assert.equal(isPanic(new ReferenceError('x is not defined')), true);
+    assert.equal(isPanic('a string'), true);
+    assert.equal(isPanic(new TypeError('fetch failed', { cause: new Error('ECONNREFUSED') })), false);
+    assert.equal(isPanic(new Error('API down')), false);
+    assert.equal(isPanic(new TerminalError('bad spec')), false);
   });
 });

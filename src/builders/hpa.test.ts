@@ -1,0 +1,26 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { sampleModelDeployment } from '../../test/support/sample.ts';
+import { buildHpa } from './hpa.ts';
+
+describe('HorizontalPodAutoscaler', () => {
+  test('is not built without spec.autoscaling', () => {
+    assert.equal(buildHpa(sampleModelDeployment()), undefined);
+  });
+
+  test('scales the ModelDeployment through /scale, not the Deployment', () => {
+    const md = sampleModelDeployment('fraud', 'ml', {
+      autoscaling: { minReplicas: 2, maxReplicas: 10, targetCPUUtilizationPercentage: 70, targetMemoryUtilizationPercentage: 80, scaleDownStabilizationSeconds: 60 },
+    });
+    const hpa = buildHpa(md);
+    assert.equal(hpa?.apiVersion, 'autoscaling/v2');
+    assert.deepEqual(hpa?.spec?.scaleTargetRef, { apiVersion: 'modelship.io/v1alpha1', kind: 'ModelDeployment', name: 'fraud' });
+    assert.equal(hpa?.spec?.minReplicas, 2);
+    assert.equal(hpa?.spec?.maxReplicas, 10);
+    assert.deepEqual(
+      hpa?.spec?.metrics?.map((m) => [m.resource?.name, m.resource?.target.averageUtilization]),
+      [['cpu', 70], ['memory', 80]],
+    );
+    assert.equal(hpa?.spec?.behavior?.scaleDown?.stabilizationWindowSeconds, 60);
+  });
+});
