@@ -238,7 +238,7 @@ function addPredictCommand(program: Command, io: CliIO, session: Connect): void 
       const s = session(cmd);
       const md = await getModelDeployment(s, name);
       const target = { namespace: s.namespace, service: opts.service ?? serviceOf(md), port: opts.port, timeoutMs: opts.timeout };
-      const transport: Transport = opts.direct ? await directTransport(s.client, target) : proxyTransport(s.client, target);
+      const transport: Transport = opts.direct ? await directTransport(s.client, target) : await proxyTransport(s.client, target);
       const forced: Protocol | undefined = opts.v1 ? 'v1' : opts.v2 ? 'v2' : undefined;
       const answer = await predict(transport, servedModelName(md), payload, forced);
       if (opts.verbose) io.stderr(`${answer.protocol} request answered by ${answer.via}${transport.note ? `; ${transport.note}` : ''}\n`);
