@@ -3,8 +3,6 @@
 // USER, Kubernetes' command/args rules against ENTRYPOINT/CMD, ErrImagePull for an image not in the store,
 // and `kubectl logs` through the kubelet API.
 import assert from 'node:assert/strict';
-import { copyFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
@@ -14,7 +12,7 @@ import { sampleModelDeployment } from '../test/support/sample.ts';
 import { packageVersion } from '../src/version.ts';
 import { FIXTURES } from '../runtime/fixtures/paths.ts';
 import { ensureDerivedTestImages, NAMED_USER, TESTAPP_IMAGE_CMD, TESTAPP_NAMED_USER_IMAGE, TESTAPP_WITH_CMD_IMAGE } from './images/testapp-image.ts';
-import { clusterForSuite, createNamespace, isPodReady, kubectl, waitForPods } from './test-cluster.ts';
+import { clusterForSuite, createModelClaim, createNamespace, isPodReady, kubectl, waitForPods } from './test-cluster.ts';
 import { podUrl, testappContainer } from './testapp-spec.ts';
 
 const suite = clusterForSuite({ crashBackoff: { initialMs: 1000, maxMs: 2000 } });
@@ -44,12 +42,8 @@ function waiting(pod: V1Pod | undefined): { reason?: string; message?: string } 
 
 test('the runtime image as shipped serves a model under the operator pod spec, in a restricted namespace', async () => {
   const namespace = await createNamespace(suite.cluster, 'model');
-  await core().createNamespacedPersistentVolumeClaim({
-    namespace,
-    body: { metadata: { name: 'models' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } },
-  });
   // A user copies the model into the claim; the fetch init container reads it at /mnt/pvc/models.
-  copyFileSync(FIXTURES.linearRegression, join(suite.cluster.layout.pvcDir, namespace, 'models', 'linear.onnx'));
+  await createModelClaim(suite.cluster, namespace, 'models', { 'linear.onnx': FIXTURES.linearRegression });
   const md = sampleModelDeployment('linear', namespace, { replicas: 1, model: { version: '1', uri: 'pvc://models/linear.onnx' } });
   const revision = desiredRevision(md, `ghcr.io/modelship/runtime:${packageVersion()}`);
   const deployment = buildDeployment(md, { revision, number: 1, replicas: 1 });
