@@ -32,7 +32,8 @@ import { NodeAgent } from './nodes/node-agent.ts';
 import { defaultNodeSpecs } from './nodes/node-object.ts';
 import type { NodeSpec } from './nodes/node-object.ts';
 import { createClusterPki } from './pki/cluster-pki.ts';
-import { createNodeNetwork } from './network/node-network.ts';
+import { createNodeNetwork, NETWORK_PROGRAMS } from './network/node-network.ts';
+import { ensureHostPrograms } from './lib/debian-packages.ts';
 import { kubeProxyCommand, kubeProxyHealthzUrl } from './components/kube-proxy.ts';
 import type { ClusterPki } from './pki/cluster-pki.ts';
 import { LocalVolumeProvisioner } from './storage/local-provisioner.ts';
@@ -154,6 +155,7 @@ async function startClusterOnce(options: StartClusterOptions, binary: string, di
     progress(`cluster directory: ${dir}`);
     progress('generating certificates and keys');
     progress('creating the cluster network (node and pod network namespaces)');
+    await ensureHostPrograms(NETWORK_PROGRAMS, progress);
     const network = await createNodeNetwork();
     cleanup.push(() => network.remove());
     // The guardian removes it if we die (guardian.sh).

@@ -19,6 +19,7 @@ import { exportToStore } from './export-image.ts';
 import { formatMegabytes, imageReference, selectImages } from './image-set.ts';
 import type { ImageDefinition } from './image-set.ts';
 import { pruneStore } from './prune-store.ts';
+import { ensureHostPrograms } from '../lib/debian-packages.ts';
 import { ImageStore } from './store.ts';
 import { treeSize } from './tree-size.ts';
 
@@ -118,11 +119,26 @@ function report(outcomes: Outcome[], base: Base): void {
   for (const row of rows) log(row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
 }
 
+/**
+ * The engine this machine has; with none at all, buildah (daemonless) is installed first where apt-get can.
+ * debootstrap makes the base image unless MODELSHIP_BASE_IMAGE names one.
+ */
+async function engineInstallingBuildah(): Promise<Engine> {
+  if (!process.env.MODELSHIP_BASE_IMAGE) await ensureHostPrograms([{ command: 'debootstrap', debianPackage: 'debootstrap' }], log);
+  try {
+    return await detectEngine();
+  } catch (error) {
+    if (!(error instanceof NoEngineError) || process.env.MODELSHIP_IMAGE_ENGINE) throw error;
+    await ensureHostPrograms([{ command: 'buildah', debianPackage: 'buildah' }], log);
+    return detectEngine();
+  }
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const args = process.argv.slice(2);
   const images = selectImages(args.filter((arg) => arg !== '--prune'));
-  const engine = await detectEngine();
+  const engine = await engineInstallingBuildah();
   const cacheDir = process.env.MODELSHIP_CACHE_DIR || join(homedir(), '.cache', 'modelship');
   const store = new ImageStore();
   const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };

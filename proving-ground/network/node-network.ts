@@ -13,6 +13,14 @@ import { clusterAddresses } from './addresses.ts';
 import type { ClusterAddresses } from './addresses.ts';
 import { claimNetworkIndex } from './claim.ts';
 import { inNetns, ip, ipQuietly, listNetns } from './ip.ts';
+import type { HostProgram } from '../lib/debian-packages.ts';
+
+/** What building the network and running kube-proxy in it needs on the host (lib/debian-packages.ts). */
+export const NETWORK_PROGRAMS: readonly HostProgram[] = [
+  { command: 'ip', debianPackage: 'iproute2' },
+  { command: 'nsenter', debianPackage: 'util-linux' },
+  { command: 'iptables', debianPackage: 'iptables' },
+];
 
 export interface NodeNetwork {
   addresses: ClusterAddresses;

@@ -3,7 +3,8 @@ import { modelConfigDocument } from '../model/model-config.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import type { RuntimeContext } from '../server/context.ts';
 import { checkModelAddress } from '../server/model-address.ts';
-import { errorAnswer, isClientError } from '../server/respond.ts';
+import { JudgedRequest } from '../server/judged-request.ts';
+import { errorAnswer } from '../server/respond.ts';
 import { SERVER_EXTENSIONS } from '../server/health-endpoints.ts';
 import { RUNTIME_NAME, RUNTIME_VERSION } from '../version.ts';
 import { grpcError } from './grpc-errors.ts';
@@ -55,31 +56,22 @@ export function inferenceService(context: RuntimeContext): UntypedServiceImpleme
 }
 
 async function modelInfer(context: RuntimeContext, request: ModelInferRequest, metadata: Metadata): Promise<ModelInferResponse> {
-  const started = performance.now();
-  context.inflight.count++;
-  let status = 200;
-  let addressed = false;
-  let reachedModel = false;
+  const judged = new JudgedRequest(context, 'grpc');
   try {
     const signature = loadedModel(context, { name: request.model_name, version: request.model_version }, metadata);
-    addressed = true;
+    judged.addressed();
     if (context.model.state.phase === 'failed') throw new ProtocolError(503, context.model.notReadyReason() ?? 'model is not ready');
     const decoded = decodeInferRequest(request, signature, context.limits);
-    reachedModel = true;
-    // As in REST (server/inference-endpoint.ts): only requests that reached the model are judged.
-    if (context.injectErrorRate > 0 && Math.random() < context.injectErrorRate) throw new ProtocolError(500, 'injected failure');
+    judged.reachedModel();
     const outputs = await context.model.infer(decoded.inputs);
     return encodeInferResponse(context.model.name, context.model.version, decoded, outputs);
   } catch (error) {
     const answer = errorAnswer(error);
-    status = answer.status;
+    judged.status = answer.status;
     if (answer.unexpected) context.log.error({ err: error, rpc: 'ModelInfer' }, 'inference request failed unexpectedly');
     throw new ProtocolError(answer.status, answer.message);
   } finally {
-    context.inflight.count--;
-    const seconds = (performance.now() - started) / 1000;
-    if (reachedModel && !isClientError(status)) context.metrics.requestAnswered('grpc', status, seconds);
-    else context.metrics.requestRejected(status, addressed ? seconds : undefined);
+    judged.finish();
   }
 }
 

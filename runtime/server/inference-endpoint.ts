@@ -11,7 +11,8 @@ import type { RuntimeContext } from './context.ts';
 import { readBody } from './read-body.ts';
 import { GUARD_FROM_BYTES, JsonGuard } from './json-guard.ts';
 import type { RequestLimits } from '../protocol/request-limits.ts';
-import { errorAnswer, isClientError, sendError, sendJson } from './respond.ts';
+import { JudgedRequest } from './judged-request.ts';
+import { errorAnswer, sendError, sendJson } from './respond.ts';
 import { checkModelAddress } from './model-address.ts';
 
 /**
@@ -70,26 +71,18 @@ async function answerInference<Request extends Decoded>(
   version: string | undefined,
   codec: ProtocolCodec<Request>,
 ): Promise<void> {
-  const started = performance.now();
-  context.inflight.count++;
-  let status = 200;
-  let addressed = false;
-  let reachedModel = false;
+  const judged = new JudgedRequest(context, codec.protocol);
   try {
     context.auth?.check(req);
     checkModelAddress(context.model, name, version);
-    addressed = true;
+    judged.addressed();
     const signature = context.model.signature;
     if (signature === undefined || context.model.state.phase === 'failed') {
       throw new ProtocolError(503, context.model.notReadyReason() ?? 'model is not ready');
     }
     const body = await receiveBody(context, req, codec.jsonBytes(req));
     const request = codec.decode(body, req, signature, context.limits);
-    reachedModel = true;
-    // Injected after decoding, where an inference failure would happen, so that it is judged like one.
-    if (context.injectErrorRate > 0 && Math.random() < context.injectErrorRate) {
-      throw new ProtocolError(500, 'injected failure');
-    }
+    judged.reachedModel();
     const outputs = await context.model.infer(request.inputs);
     const encoded = codec.encode(context, request, outputs, signature);
     if (encoded.jsonLength === undefined) {
@@ -104,15 +97,12 @@ async function answerInference<Request extends Decoded>(
     }
   } catch (error) {
     const answer = errorAnswer(error);
-    status = answer.status;
+    judged.status = answer.status;
     if (answer.unexpected) context.log.error({ err: error, path: req.url }, 'inference request failed unexpectedly');
-    sendError(res, status, answer.message);
+    sendError(res, answer.status, answer.message);
     if (!req.complete && largeBodyLeft(req)) stopReading(req, res);
   } finally {
-    context.inflight.count--;
-    const seconds = (performance.now() - started) / 1000;
-    if (reachedModel && !isClientError(status)) context.metrics.requestAnswered(codec.protocol, status, seconds);
-    else context.metrics.requestRejected(status, addressed ? seconds : undefined);
+    judged.finish();
   }
 }
 
