@@ -8,7 +8,6 @@ import type { V1Deployment } from '@kubernetes/client-node';
 import { pollUntil } from './lib/wait.ts';
 import { KubeClient } from '../src/kube/client.ts';
 import { resolveService } from '../src/kube/endpoints.ts';
-import { ServiceClient } from './services.ts';
 import { clusterForSuite, createNamespace, isPodReady, kubectl, waitForPods } from './test-cluster.ts';
 import { podUrl, testappContainer } from './testapp-spec.ts';
 
@@ -108,11 +107,24 @@ test('the garbage collector deletes children through ownerReferences', async () 
   await waitForPods(suite.cluster, namespace, (pods) => pods.length === 0, { labelSelector: 'app=owned', description: 'the pods of the deleted Deployment to be gone' });
 });
 
-test('a Service resolves to its ready endpoints through EndpointSlices, and requests spread over them', async () => {
-  assert.ok(
-    suite.cluster.acceptsLoopbackEndpoints,
-    'the control-plane binary rejects 127.x addresses in EndpointSlices; build it with the loopback patch (build-controlplane.ts PATCHES)',
+test('the control plane is upstream code as released: loopback addresses in EndpointSlices are refused', async () => {
+  await assert.rejects(
+    suite.cluster.api.request('POST', '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices', {
+      query: { dryRun: 'All' },
+      body: {
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: { generateName: 'loopback-check-' },
+        addressType: 'IPv4',
+        endpoints: [{ addresses: ['127.0.1.2'] }],
+        ports: [],
+      },
+    }),
+    /loopback/,
   );
+});
+
+test('a Service resolves to its ready endpoints, and its ClusterIP leads to them from the host and from a pod', async () => {
   const namespace = await createNamespace(suite.cluster, 'services');
   const kc = suite.cluster.kubeConfig;
   const core = kc.makeApiClient(CoreV1Api);
@@ -139,21 +151,36 @@ test('a Service resolves to its ready endpoints through EndpointSlices, and requ
       description: 'service echo to resolve to two ready endpoints',
       timeoutMs: 60_000,
       intervalMs: 500,
-      diagnose: () =>
-        `kube-controller-manager log: ${suite.cluster.logs['kube-controller-manager']} ` +
-        '(a start-up WARNING about loopback EndpointSlices means the control-plane binary lacks its patch)',
+      diagnose: () => `kube-controller-manager log: ${suite.cluster.logs['kube-controller-manager']}`,
     },
   );
   assert.deepEqual(endpoints.map((endpoint) => endpoint.address).sort(), podIPs);
   assert.ok(endpoints.every((endpoint) => endpoint.port === 8080));
 
-  const client = new ServiceClient(kube, namespace, 'echo', { port: 'http', cacheMs: 1000 });
+  // From the host: through its route into the node netns, where kube-proxy's rules pick a pod.
+  const clusterIP = (await core.readNamespacedService({ namespace, name: 'echo' })).spec!.clusterIP!;
+  // A new connection per request: kube-proxy picks a pod per connection, and fetch would keep one open.
+  const hello = async (url: string): Promise<string> => (await getJson<{ hello: string }>(url, { headers: { connection: 'close' } })).hello;
   const answeredBy = new Set<string>();
-  for (let i = 0; i < 40 && answeredBy.size < 2; i++) {
-    const response = await client.fetch('/');
-    answeredBy.add(((await response.json()) as { hello: string }).hello);
-  }
-  assert.equal(answeredBy.size, 2, 'requests reach both pods');
+  await pollUntil(
+    async () => {
+      answeredBy.add(await hello(`http://${clusterIP}/`));
+      return answeredBy.size === 2;
+    },
+    { description: `requests to ClusterIP ${clusterIP} to reach both pods`, timeoutMs: 60_000, intervalMs: 100, diagnose: () => `kube-proxy log: ${suite.cluster.logs['kube-proxy']}` },
+  );
+  assert.deepEqual([...answeredBy].sort(), pods.map((pod) => pod.metadata!.name!).sort());
+
+  // From a pod: its own network namespace, through the bridge and the node netns.
+  await core.createNamespacedPod({ namespace, body: { metadata: { name: 'client' }, spec: { containers: [testappContainer()] } } });
+  const [client] = await waitForPods(suite.cluster, namespace, (list) => list.some((pod) => pod.metadata?.name === 'client' && isPodReady(pod)), {
+    description: 'pod client Ready',
+  }).then((list) => list.filter((pod) => pod.metadata?.name === 'client'));
+  const viaPod = await getJson<{ status: number; body: string }>(podUrl(client!, `/fetch?url=${encodeURIComponent(`http://${clusterIP}/`)}`));
+  assert.equal(viaPod.status, 200);
+  assert.ok(answeredBy.has((JSON.parse(viaPod.body) as { hello: string }).hello), viaPod.body);
+  const podToPod = await getJson<{ status: number; body: string }>(podUrl(client!, `/fetch?url=${encodeURIComponent(`http://${podIPs[0]}:8080/`)}`));
+  assert.equal(podToPod.status, 200, 'a pod reaches another pod by its IP');
 
   // A pod that stops passing its readiness probe leaves the Service.
   await getJson(podUrl(pods[0]!, '/control/unready'), { method: 'POST' });

@@ -1,6 +1,6 @@
 // Builds (once) and caches the all-in-one control plane binary from
-// proving-ground/controlplane: etcd, kube-apiserver, kube-controller-manager and
-// kube-scheduler compiled from upstream sources at the versions pinned in its
+// proving-ground/controlplane: etcd, kube-apiserver, kube-controller-manager,
+// kube-scheduler and kube-proxy compiled from upstream sources at the versions pinned in its
 // go.mod. The cache key covers the Go sources, go.mod/go.sum, the Go toolchain
 // version and the build recipe below, so a warm start only runs `go version`.
 //
@@ -8,7 +8,7 @@
 
 import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { access, constants, copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, constants, copyFile, mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -28,28 +28,8 @@ const INSTALL_HINT = 'Install Go from https://go.dev/dl/ and make sure `go` is o
 
 // Bump when the go build invocation changes in a way that affects the output,
 // so previously cached binaries are not reused.
-const RECIPE = 'v2 CGO_ENABLED=0 -trimpath -ldflags=-s -w +version-stamp +vendored-patches';
-
-/**
- * Changes to upstream sources, applied to a vendored copy before building.
- * Each `find` must occur exactly once, so an upgrade that moves the code
- * fails loudly here instead of building an unpatched binary.
- */
-const PATCHES = [
-  {
-    file: 'vendor/k8s.io/kubernetes/pkg/apis/core/validation/validation.go',
-    // Pods on the proving ground listen on 127.x addresses (ADR 0001), and
-    // Endpoints/EndpointSlices reject loopback addresses, so without this the
-    // endpointslice controller could never publish a Service's pods (and the
-    // apiserver fails to write the kubernetes Service's endpoints every 10s).
-    why: 'allow loopback addresses in Endpoints and EndpointSlices',
-    find:
-      '\tif ip.IsLoopback() {\n' +
-      '\t\tallErrs = append(allErrs, field.Invalid(fldPath, ipAddress, "may not be in the loopback range (127.0.0.0/8, ::1/128)"))\n' +
-      '\t}\n',
-    replace: '\t// modelship proving ground: pods live on 127.0.0.0/8, loopback endpoints are allowed\n',
-  },
-];
+// Upstream code is built as released: nothing is patched (pods have real addresses, ADR 0006).
+const RECIPE = 'v3 CGO_ENABLED=0 -trimpath -ldflags=-s -w +version-stamp';
 
 let pending: Promise<string> | undefined;
 
@@ -72,7 +52,7 @@ async function ensure(onProgress: (line: string) => void): Promise<string> {
 
   const hash = createHash('sha256');
   for (const s of [goSum, goMod, mainGo]) hash.update(s).update('\0');
-  hash.update(goVersion.raw).update('\0').update(RECIPE).update(JSON.stringify(PATCHES));
+  hash.update(goVersion.raw).update('\0').update(RECIPE);
   const cacheDir = process.env.MODELSHIP_CACHE_DIR || path.join(os.homedir(), '.cache', 'modelship');
   const binary = path.join(cacheDir, `controlplane-${hash.digest('hex').slice(0, 16)}`);
 
@@ -196,18 +176,14 @@ async function goBuild(output: string, k8s: Version, onProgress: (line: string) 
   const parallelism = os.availableParallelism();
   onProgress(`building control plane (first time only, ~${estimateMinutes(parallelism)} min)...`);
   const started = Date.now();
-  // Build from a vendored copy of the module so PATCHES can change upstream
-  // files (go build -overlay refuses files in the module cache). With
-  // -trimpath the build cache is still shared with unvendored builds.
+  // Build from a copy of the module's three files, so a build never writes the source tree.
   const buildDir = await mkdtemp(path.join(path.dirname(output), 'build-'));
   try {
     for (const file of ['go.mod', 'go.sum', 'main.go']) await copyFile(path.join(SOURCE_DIR, file), path.join(buildDir, file));
-    await runGo(['mod', 'vendor'], buildDir, 'vendoring modules', onProgress);
-    await applyPatches(buildDir, k8s);
     const packages = await runGo(
       [
         'build',
-        '-mod=vendor',
+        '-mod=readonly',
         '-trimpath',
         '-buildvcs=false',
         '-v',
@@ -224,21 +200,6 @@ async function goBuild(output: string, k8s: Version, onProgress: (line: string) 
     onProgress(`built control plane in ${formatElapsed(Date.now() - started)} (${packages} packages)`);
   } finally {
     await rm(buildDir, { recursive: true, force: true });
-  }
-}
-
-async function applyPatches(buildDir: string, k8s: Version): Promise<void> {
-  for (const patch of PATCHES) {
-    const file = path.join(buildDir, patch.file);
-    const source = await readFile(file, 'utf8');
-    const count = source.split(patch.find).length - 1;
-    if (count !== 1) {
-      throw new Error(
-        `cannot apply the control-plane patch "${patch.why}" to ${patch.file} of Kubernetes ${k8s.raw}: ` +
-          `expected the code once, found it ${count} times. Update PATCHES in ${fileURLToPath(import.meta.url)}.`,
-      );
-    }
-    await writeFile(file, source.replace(patch.find, patch.replace));
   }
 }
 

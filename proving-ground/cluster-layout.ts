@@ -9,6 +9,7 @@ export interface ClusterLayout {
   adminKubeconfig: string;
   controllerManagerKubeconfig: string;
   schedulerKubeconfig: string;
+  kubeProxyKubeconfig: string;
   auditPolicy: string;
   auditLog: string;
   /** One directory per pod: volumes, logs, its kubeconfig. */
@@ -28,6 +29,7 @@ export function clusterLayout(dir: string): ClusterLayout {
     adminKubeconfig: join(dir, 'kubeconfig'),
     controllerManagerKubeconfig: join(dir, 'pki', 'controller-manager.kubeconfig'),
     schedulerKubeconfig: join(dir, 'pki', 'scheduler.kubeconfig'),
+    kubeProxyKubeconfig: join(dir, 'pki', 'kube-proxy.kubeconfig'),
     auditPolicy: join(dir, 'audit-policy.yaml'),
     auditLog: join(logsDir, 'audit.log'),
     podsDir: join(dir, 'pods'),

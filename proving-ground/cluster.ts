@@ -32,6 +32,9 @@ import { NodeAgent } from './nodes/node-agent.ts';
 import { defaultNodeSpecs } from './nodes/node-object.ts';
 import type { NodeSpec } from './nodes/node-object.ts';
 import { createClusterPki } from './pki/cluster-pki.ts';
+import { createNodeNetwork, NETWORK_PROGRAMS } from './network/node-network.ts';
+import { ensureHostPrograms } from './lib/debian-packages.ts';
+import { kubeProxyCommand, kubeProxyHealthzUrl } from './components/kube-proxy.ts';
 import type { ClusterPki } from './pki/cluster-pki.ts';
 import { LocalVolumeProvisioner } from './storage/local-provisioner.ts';
 
@@ -80,9 +83,7 @@ export interface Cluster {
   kubelet: LocalKubelet | undefined;
   /** Raw admin client (the one the kubelet uses has its own identity). */
   api: ApiClient;
-  /** False when the control-plane binary lacks the patch that lets EndpointSlices hold 127.x pod addresses. */
-  acceptsLoopbackEndpoints: boolean;
-  /** Component log files by name: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubelet. */
+  /** Component log files by name: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kube-proxy, kubelet. */
   logs: Record<string, string>;
   /** Stops everything this cluster started and checks that no process is left. */
   stop(options?: { removeDir?: boolean }): Promise<void>;
@@ -153,13 +154,19 @@ async function startClusterOnce(options: StartClusterOptions, binary: string, di
   try {
     progress(`cluster directory: ${dir}`);
     progress('generating certificates and keys');
-    const pki = createClusterPki(layout.pkiDir);
+    progress('creating the cluster network (node and pod network namespaces)');
+    await ensureHostPrograms(NETWORK_PROGRAMS, progress);
+    const network = await createNodeNetwork();
+    cleanup.push(() => network.remove());
+    // The guardian removes it if we die (guardian.sh).
+    writeFileSync(join(dir, 'network'), `${network.addresses.nodeNetns} ${network.addresses.hostLink}\n`);
+    const pki = createClusterPki(layout.pkiDir, [network.addresses.hostAddress, network.addresses.kubernetesServiceIp]);
     writeFileSync(layout.auditPolicy, AUDIT_POLICY_YAML);
 
     const [etcdClientPort, etcdPeerPort, apiserverPort, controllerManagerPort, schedulerPort] = await Promise.all(
       Array.from({ length: 5 }, () => freePort()),
     ) as [number, number, number, number, number];
-    const server = apiServerUrl({ securePort: apiserverPort });
+    const server = apiServerUrl({ address: network.addresses.hostAddress, securePort: apiserverPort });
     writeKubeconfigs(layout, pki, server);
 
     const etcdConfig = { dataDir: layout.etcdDataDir, clientPort: etcdClientPort, peerPort: etcdPeerPort };
@@ -189,6 +196,8 @@ async function startClusterOnce(options: StartClusterOptions, binary: string, di
         args: apiServerArgs({
           pki,
           etcdUrl: etcdClientUrl(etcdConfig),
+          address: network.addresses.hostAddress,
+          serviceCidr: network.addresses.serviceCidr,
           securePort: apiserverPort,
           auditPolicyPath: layout.auditPolicy,
           auditLogPath: layout.auditLog,
@@ -207,7 +216,12 @@ async function startClusterOnce(options: StartClusterOptions, binary: string, di
       startComponent({
         name: 'kube-controller-manager',
         binary,
-        args: controllerManagerArgs({ pki, kubeconfigPath: layout.controllerManagerKubeconfig, securePort: controllerManagerPort }),
+        args: controllerManagerArgs({
+          pki,
+          kubeconfigPath: layout.controllerManagerKubeconfig,
+          securePort: controllerManagerPort,
+          serviceCidr: network.addresses.serviceCidr,
+        }),
         logPath: layout.logOf('kube-controller-manager'),
         isReady: healthz(controllerManagerPort),
         readiness: 'kube-controller-manager /healthz to answer 200',
@@ -258,6 +272,23 @@ async function startClusterOnce(options: StartClusterOptions, binary: string, di
     nodeAgent.start();
     cleanup.push(() => nodeAgent.stop());
 
+    const [healthzPort, metricsPort] = (await Promise.all([freePort(), freePort()])) as [number, number];
+    const proxyConfig = { binary, kubeconfigPath: layout.kubeProxyKubeconfig, network: network.addresses, nodeName: nodes[0]!.name, healthzPort, metricsPort };
+    const proxyCommand = kubeProxyCommand(proxyConfig);
+    started.push(
+      await startComponent({
+        name: 'kube-proxy',
+        binary: proxyCommand.command,
+        args: proxyCommand.args,
+        logPath: layout.logOf('kube-proxy'),
+        isReady: async () => (await httpCheck(kubeProxyHealthzUrl(proxyConfig))).status === 200,
+        readiness: 'kube-proxy /healthz to answer 200 (its first sync done)',
+        timeoutMs: TIMEOUTS.controllers,
+        guardian,
+        onProgress: progress,
+      }),
+    );
+
     const provisioner = new LocalVolumeProvisioner({ api: kubeletApi, pvcDir: layout.pvcDir, log: kubeletLog });
     await provisioner.start();
     cleanup.push(() => provisioner.stop());
@@ -271,6 +302,7 @@ async function startClusterOnce(options: StartClusterOptions, binary: string, di
         pvcDir: layout.pvcDir,
         images: new ImageStore(options.imageStore),
         apiServerUrl: server,
+        network: network.addresses,
         serving: { certificatePem: pki.kubeletServing.certificatePem, privateKeyPem: pki.kubeletServing.privateKeyPem, clientCaPem: pki.ca.certificatePem },
         backoff: options.crashBackoff,
         trackProcessGroup: (processGroup, running) => (running ? guardian.watch(processGroup) : guardian.forget(processGroup)),
@@ -284,13 +316,6 @@ async function startClusterOnce(options: StartClusterOptions, binary: string, di
 
     progress('waiting for nodes to be schedulable and the default service account to exist');
     await waitUntilUsable(api, nodes.map((node) => node.name), layout);
-    const loopbackEndpoints = await acceptsLoopbackEndpoints(api);
-    if (!loopbackEndpoints) {
-      progress(
-        'WARNING: this control-plane binary rejects loopback addresses in EndpointSlices, so Services get no ' +
-          'endpoints for pods (127.x). Rebuild it with the loopback patch (build-controlplane.ts PATCHES).',
-      );
-    }
 
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromFile(layout.adminKubeconfig);
@@ -309,12 +334,12 @@ async function startClusterOnce(options: StartClusterOptions, binary: string, di
       components,
       kubelet,
       api,
-      acceptsLoopbackEndpoints: loopbackEndpoints,
       logs: {
         etcd: layout.logOf('etcd'),
         'kube-apiserver': layout.logOf('kube-apiserver'),
         'kube-controller-manager': layout.logOf('kube-controller-manager'),
         'kube-scheduler': layout.logOf('kube-scheduler'),
+        'kube-proxy': layout.logOf('kube-proxy'),
         kubelet: kubeletLogPath,
       },
       stop(stopOptions = {}) {
@@ -349,6 +374,7 @@ function writeKubeconfigs(layout: ClusterLayout, pki: ClusterPki, server: string
   write(layout.adminKubeconfig, pki.admin, 'modelship-proving-ground');
   write(layout.controllerManagerKubeconfig, pki.controllerManager, 'kube-controller-manager');
   write(layout.schedulerKubeconfig, pki.scheduler, 'kube-scheduler');
+  write(layout.kubeProxyKubeconfig, pki.kubeProxy, 'kube-proxy');
 }
 
 interface NodeList {
@@ -378,30 +404,6 @@ async function waitUntilUsable(api: ApiClient, nodeNames: string[], layout: Clus
     intervalMs: 500,
     diagnose: () => `see ${layout.logOf('kube-controller-manager')}`,
   });
-}
-
-/**
- * Pods here have 127.x addresses, which upstream validation rejects in
- * EndpointSlices; our build patches that out. A dry-run create tells which
- * binary this is without storing anything.
- */
-async function acceptsLoopbackEndpoints(api: ApiClient): Promise<boolean> {
-  try {
-    await api.request('POST', '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices', {
-      query: { dryRun: 'All' },
-      body: {
-        apiVersion: 'discovery.k8s.io/v1',
-        kind: 'EndpointSlice',
-        metadata: { generateName: 'loopback-check-' },
-        addressType: 'IPv4',
-        endpoints: [{ addresses: ['127.0.1.2'] }],
-        ports: [],
-      },
-    });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function appendLine(path: string, line: string): void {

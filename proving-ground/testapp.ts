@@ -71,6 +71,11 @@ async function kubeCheck(): Promise<Record<string, number | string>> {
   };
 }
 
+function describeFetchError(error: unknown): string {
+  const cause = (error as { cause?: { code?: string } }).cause;
+  return cause?.code ?? (error instanceof Error ? error.message : String(error));
+}
+
 const server = createServer((request, response) => {
   const send = (status: number, body: unknown): void => {
     response.writeHead(status, { 'content-type': 'application/json' });
@@ -111,6 +116,14 @@ const server = createServer((request, response) => {
       (result) => send(200, result),
       (error: unknown) => send(500, { error: error instanceof Error ? error.message : String(error) }),
     );
+    return;
+  }
+  if (request.method === 'GET' && path === '/fetch') {
+    // A client inside the pod's network: GET the url and report what came back (Services, other pods).
+    const url = new URL(request.url ?? '/', 'http://x').searchParams.get('url') ?? '';
+    fetch(url, { signal: AbortSignal.timeout(5000) })
+      .then(async (answer) => send(200, { status: answer.status, body: await answer.text() }))
+      .catch((error: unknown) => send(502, { error: describeFetchError(error) }));
     return;
   }
   if (request.method === 'POST' && (path === '/control/ready' || path === '/control/unready')) {

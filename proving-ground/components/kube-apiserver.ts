@@ -1,18 +1,21 @@
 import type { ClusterPki } from '../pki/cluster-pki.ts';
-import { SERVICE_CLUSTER_IP_RANGE } from '../pki/cluster-pki.ts';
 
 export const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 
 export interface ApiServerConfig {
   pki: ClusterPki;
   etcdUrl: string;
+  /** Where it serves and what it advertises as the `kubernetes` Service's endpoint. */
+  address: string;
+  serviceCidr: string;
   securePort: number;
   auditPolicyPath: string;
   auditLogPath: string;
 }
 
-export function apiServerUrl(config: { securePort: number }): string {
-  return `https://127.0.0.1:${config.securePort}`;
+/** The API server serves on the host end of the cluster's host link, so pods reach it too (node-network.ts). */
+export function apiServerUrl(config: { address: string; securePort: number }): string {
+  return `https://${config.address}:${config.securePort}`;
 }
 
 export function apiServerArgs(config: ApiServerConfig): string[] {
@@ -20,8 +23,8 @@ export function apiServerArgs(config: ApiServerConfig): string[] {
   return [
     'kube-apiserver',
     `--etcd-servers=${config.etcdUrl}`,
-    '--bind-address=127.0.0.1',
-    '--advertise-address=127.0.0.1',
+    `--bind-address=${config.address}`,
+    `--advertise-address=${config.address}`,
     `--secure-port=${config.securePort}`,
     `--tls-cert-file=${files.apiserverCertificate}`,
     `--tls-private-key-file=${files.apiserverKey}`,
@@ -33,7 +36,7 @@ export function apiServerArgs(config: ApiServerConfig): string[] {
     `--service-account-issuer=${SERVICE_ACCOUNT_ISSUER}`,
     `--service-account-key-file=${files.serviceAccountPublicKey}`,
     `--service-account-signing-key-file=${files.serviceAccountPrivateKey}`,
-    `--service-cluster-ip-range=${SERVICE_CLUSTER_IP_RANGE}`,
+    `--service-cluster-ip-range=${config.serviceCidr}`,
     '--allow-privileged=true',
     `--requestheader-client-ca-file=${files.frontProxyCaCertificate}`,
     '--requestheader-allowed-names=front-proxy-client',

@@ -1,8 +1,7 @@
-import { SERVICE_CLUSTER_IP_RANGE } from '../pki/cluster-pki.ts';
 import { securedComponentArgs } from './secured-component.ts';
 import type { SecuredComponentConfig } from './secured-component.ts';
 
-export type ControllerManagerConfig = SecuredComponentConfig;
+export type ControllerManagerConfig = SecuredComponentConfig & { serviceCidr: string };
 
 export function controllerManagerArgs(config: ControllerManagerConfig): string[] {
   const files = config.pki.files;
@@ -20,6 +19,6 @@ export function controllerManagerArgs(config: ControllerManagerConfig): string[]
     `--root-ca-file=${files.caCertificate}`,
     `--cluster-signing-cert-file=${files.caCertificate}`,
     `--cluster-signing-key-file=${files.caKey}`,
-    `--service-cluster-ip-range=${SERVICE_CLUSTER_IP_RANGE}`,
+    `--service-cluster-ip-range=${config.serviceCidr}`,
   ];
 }

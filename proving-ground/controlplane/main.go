@@ -1,5 +1,5 @@
-// Command controlplane bundles etcd, kube-apiserver, kube-controller-manager
-// and kube-scheduler into one binary so tests can run a real control plane
+// Command controlplane bundles etcd, kube-apiserver, kube-controller-manager,
+// kube-scheduler and kube-proxy into one binary so tests can run a real control plane
 // without downloading release artifacts. The first argument picks the
 // component; one component runs per process.
 package main
@@ -17,10 +17,11 @@ import (
 	"k8s.io/component-base/version"
 	apiserver "k8s.io/kubernetes/cmd/kube-apiserver/app"
 	controllermanager "k8s.io/kubernetes/cmd/kube-controller-manager/app"
+	proxy "k8s.io/kubernetes/cmd/kube-proxy/app"
 	scheduler "k8s.io/kubernetes/cmd/kube-scheduler/app"
 )
 
-const usage = "usage: controlplane etcd|kube-apiserver|kube-controller-manager|kube-scheduler|version [flags...]"
+const usage = "usage: controlplane etcd|kube-apiserver|kube-controller-manager|kube-scheduler|kube-proxy|version [flags...]"
 
 func main() {
 	if len(os.Args) < 2 {
@@ -40,6 +41,8 @@ func main() {
 		os.Exit(cli.Run(controllermanager.NewControllerManagerCommand()))
 	case "kube-scheduler":
 		os.Exit(cli.Run(scheduler.NewSchedulerCommand()))
+	case "kube-proxy":
+		os.Exit(cli.Run(proxy.NewProxyCommand()))
 	case "version":
 		fmt.Println(version.Get().GitVersion)
 	default:

@@ -9,8 +9,8 @@ import { describeError } from '../lib/wait.ts';
 import { apiVolumeServices } from './api-objects.ts';
 import { KUBELET_CRASH_BACKOFF } from './backoff.ts';
 import type { BackoffPolicy } from './backoff.ts';
-import { claimAddressBlock } from './address-block.ts';
-import type { AddressBlock } from './address-block.ts';
+import { firstPodAddress, lastPodAddress } from '../network/addresses.ts';
+import type { ClusterAddresses } from '../network/addresses.ts';
 import { PodIpAllocator } from './pod-ips.ts';
 import { PodWorker } from './pod-worker.ts';
 import { startKubeletServer } from './kubelet-server.ts';
@@ -31,6 +31,8 @@ export interface LocalKubeletOptions {
   /** Where container images come from (images/store.ts); default: the user's image store. */
   images?: ImageStore;
   apiServerUrl: string;
+  /** The cluster network (network/node-network.ts): pods get their namespaces and addresses in it. */
+  network: ClusterAddresses;
   /** TLS for the kubelet API: serving certificate and key, and the CA that signs the API server's client certificate. */
   serving?: { certificatePem: string; privateKeyPem: string; clientCaPem: string };
   /** CrashLoopBackOff timing; defaults to the kubelet's 10s doubling to 5 min. */
@@ -50,7 +52,6 @@ export const HOST_IP = '127.0.0.1';
 export class LocalKubelet {
   private readonly options: LocalKubeletOptions;
   private readonly workers = new Map<string, PodWorker>();
-  private readonly addressBlock: AddressBlock;
   private readonly ips: PodIpAllocator;
   private readonly images: ImageStore;
   private readonly watches = new AbortController();
@@ -60,14 +61,13 @@ export class LocalKubelet {
 
   constructor(options: LocalKubeletOptions) {
     this.options = options;
-    this.addressBlock = claimAddressBlock();
-    this.ips = new PodIpAllocator(this.addressBlock.block);
+    this.ips = new PodIpAllocator(firstPodAddress(options.network), lastPodAddress(options.network));
     this.images = options.images ?? new ImageStore();
   }
 
-  /** Pods of this kubelet get addresses in 127.<block>.0.0/16. */
+  /** The pod CIDR of this kubelet's pods. */
   get podNetwork(): string {
-    return `127.${this.addressBlock.block}.0.0/16`;
+    return this.options.network.podCidr;
   }
 
   /** Serves each node's kubelet API (logs) on its port. */
@@ -104,7 +104,6 @@ export class LocalKubelet {
     this.servers = [];
     await Promise.all([...this.workers.values()].map((worker) => worker.shutdown()));
     this.workers.clear();
-    this.addressBlock.release();
   }
 
   /** Process groups of running pod containers. */
@@ -170,6 +169,7 @@ export class LocalKubelet {
       {
         api: this.options.api,
         ips: this.ips,
+        network: this.options.network,
         podsDir: this.options.podsDir,
         images: this.images,
         apiServerUrl: this.options.apiServerUrl,

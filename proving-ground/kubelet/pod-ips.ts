@@ -1,25 +1,32 @@
 /**
- * Hands out one loopback address per pod from the cluster's block
- * 127.<block>.0.0/16 (see address-block.ts), skipping addresses that end in
- * .0 or .255 and starting at .0.2. Freed addresses are reused, lowest first.
+ * Hands out one address per pod from the cluster's pod CIDR (network/addresses.ts), skipping addresses
+ * that end in .0 or .255. Like CNI's host-local IPAM it goes round: each allocation starts after the last
+ * one, so a freed address is reused only after the whole range, and a new pod never inherits the
+ * neighbour (ARP) entries that still point at a deleted pod's interface.
  */
 export class PodIpAllocator {
   private readonly inUse = new Set<number>();
   private readonly first: number;
   private readonly last: number;
+  private next: number;
 
-  constructor(block: number) {
-    if (!Number.isInteger(block) || block < 1 || block > 254) throw new Error(`address block must be 1..254, not ${block}`);
-    this.first = ipToNumber(`127.${block}.0.2`);
-    this.last = ipToNumber(`127.${block}.255.254`);
+  /** `first` and `last` are the lowest and highest address pods may get. */
+  constructor(first: string, last: string) {
+    this.first = ipToNumber(first);
+    this.last = ipToNumber(last);
+    if (!(this.first <= this.last)) throw new Error(`pod address range ${first}-${last} is empty`);
+    this.next = this.first;
   }
 
   allocate(): string {
-    for (let candidate = this.first; candidate <= this.last; candidate++) {
+    const size = this.last - this.first + 1;
+    for (let step = 0; step < size; step++) {
+      const candidate = this.first + ((this.next - this.first + step) % size);
       const lastOctet = candidate & 0xff;
       if (lastOctet === 0 || lastOctet === 255) continue;
       if (!this.inUse.has(candidate)) {
         this.inUse.add(candidate);
+        this.next = candidate === this.last ? this.first : candidate + 1;
         return numberToIp(candidate);
       }
     }

@@ -15,6 +15,8 @@ import { planImage } from './images.ts';
 import { checkExecutable, sandboxCommand, sandboxScript } from './sandbox.ts';
 import type { SandboxMount } from './sandbox.ts';
 import type { PodIpAllocator } from './pod-ips.ts';
+import type { ClusterAddresses } from '../network/addresses.ts';
+import { createPodNetns, removePodNetns } from '../network/pod-network.ts';
 import { buildPodStatus, ConditionClock } from './pod-status.ts';
 import type { PodPhase } from './status-types.ts';
 import { kubeTime } from './status-types.ts';
@@ -25,6 +27,7 @@ import type { PreparedVolumes, VolumeServices } from './volumes.ts';
 export interface PodWorkerDeps {
   api: ApiClient;
   ips: PodIpAllocator;
+  network: ClusterAddresses;
   podsDir: string;
   images: ImageStore;
   apiServerUrl: string;
@@ -57,6 +60,8 @@ export class PodWorker {
   private readonly mainRunners: ContainerRunner[];
   private podIP: string | undefined;
   private ownsIP = false;
+  /** The pod's network namespace (/run/netns/…); none for hostNetwork pods. */
+  private netnsPath: string | undefined;
   private startTime = kubeTime();
   private sandboxReady = false;
   private initialized = false;
@@ -152,6 +157,7 @@ export class PodWorker {
     else {
       this.podIP = this.deps.ips.allocate();
       this.ownsIP = true;
+      this.netnsPath = (await createPodNetns(this.deps.network, this.uid, this.podIP)).path;
     }
     this.sandboxReady = true;
     this.publish();
@@ -242,14 +248,19 @@ export class PodWorker {
       (this.pod.metadata?.deletionGracePeriodSeconds as number | undefined) ?? this.pod.spec?.terminationGracePeriodSeconds ?? 30;
     const runners = [...this.initRunners, ...this.mainRunners];
     await Promise.all(runners.map((runner) => (immediately ? runner.stopNow() : runner.stop(grace))));
-    this.releaseSandbox();
+    await this.releaseSandbox();
   }
 
-  private releaseSandbox(): void {
+  private async releaseSandbox(): Promise<void> {
     if (this.tokenRefresh) clearInterval(this.tokenRefresh);
     this.tokenRefresh = undefined;
-    if (this.ownsIP && this.podIP) this.deps.ips.release(this.podIP);
+    const owned = this.ownsIP ? this.podIP : undefined;
     this.ownsIP = false;
+    if (this.netnsPath) {
+      this.netnsPath = undefined;
+      await removePodNetns(this.deps.network, this.uid);
+    }
+    if (owned) this.deps.ips.release(owned);
   }
 
   private publish(): void {
@@ -329,14 +340,13 @@ export class PodWorker {
       nodeAllocatable: this.deps.nodeAllocatable(this.pod.spec?.nodeName ?? ''),
       objects: this.deps.volumeServices.objects,
     });
-    const apiServer = new URL(this.deps.apiServerUrl);
-    // What in-cluster clients look for (the `kubernetes` Service's variables); here they lead to the real
-    // API server, which pods reach on the shared loopback.
+    // What in-cluster clients look for: the `kubernetes` Service's ClusterIP, which kube-proxy leads to
+    // the API server on the host link (ADR 0006).
     const kubeletEnv: Record<string, string> = {
       HOSTNAME: this.podHostname(),
-      KUBERNETES_SERVICE_HOST: apiServer.hostname,
-      KUBERNETES_SERVICE_PORT: apiServer.port,
-      KUBERNETES_SERVICE_PORT_HTTPS: apiServer.port,
+      KUBERNETES_SERVICE_HOST: this.deps.network.kubernetesServiceIp,
+      KUBERNETES_SERVICE_PORT: '443',
+      KUBERNETES_SERVICE_PORT_HTTPS: '443',
     };
     const argv = containerArgv(container, image.config, new Map([...Object.entries(kubeletEnv), ...declared]));
     const env = containerEnv(image.config, declared, kubeletEnv);
@@ -361,7 +371,7 @@ export class PodWorker {
       argv,
     });
     writeFileSync(scriptPath, script, { mode: 0o600 });
-    const { command, args } = sandboxCommand(scriptPath);
+    const { command, args } = sandboxCommand(scriptPath, this.netnsPath);
     return { kind: 'process', command, args, env, cwd: containerDir, imageID: `${image.reference}@sha256:${image.id}` };
   }
 

@@ -59,7 +59,7 @@ function hostTool(name: string): string {
 }
 
 const tools = (() => {
-  let resolved: Record<'mount' | 'mkdir' | 'touch' | 'ln' | 'unshare' | 'sh', string> | undefined;
+  let resolved: Record<'mount' | 'mkdir' | 'touch' | 'ln' | 'unshare' | 'nsenter' | 'sh', string> | undefined;
   return () =>
     (resolved ??= {
       mount: hostTool('mount'),
@@ -67,6 +67,7 @@ const tools = (() => {
       touch: hostTool('touch'),
       ln: hostTool('ln'),
       unshare: hostTool('unshare'),
+      nsenter: hostTool('nsenter'),
       sh: hostTool('sh'),
     });
 })();
@@ -124,13 +125,15 @@ export function shellQuote(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
-/** The command the kubelet spawns for a start script at `scriptPath`. */
-export function sandboxCommand(scriptPath: string): { command: string; args: string[] } {
+/**
+ * The command the kubelet spawns for a start script at `scriptPath`: in the pod's network namespace
+ * (`netnsPath`, /run/netns/…) unless the pod uses the host's network.
+ */
+export function sandboxCommand(scriptPath: string, netnsPath?: string): { command: string; args: string[] } {
   const tool = tools();
-  return {
-    command: tool.unshare,
-    args: ['--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child', '--', tool.sh, scriptPath],
-  };
+  const unshare = [tool.unshare, '--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child', '--', tool.sh, scriptPath];
+  if (netnsPath === undefined) return { command: unshare[0]!, args: unshare.slice(1) };
+  return { command: tool.nsenter, args: [`--net=${netnsPath}`, '--', ...unshare] };
 }
 
 /** The start script for one container start (see the file comment). */

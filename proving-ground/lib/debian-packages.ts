@@ -1,6 +1,6 @@
 // The README promises that `npm ci && npm run demo` (and `npm test`) set a fresh machine up by themselves.
 // The proving ground needs a few programs no npm package provides (buildah and debootstrap to build images
-// here; later network tools); on Debian or Ubuntu, run as root — which the kubelet needs anyway — they are
+// here; iproute2, util-linux's nsenter and iptables for the pod network); on Debian or Ubuntu, run as root — which the kubelet needs anyway — they are
 // installed with apt-get the first time, as a setup script would. Anywhere else the error names what to install.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';

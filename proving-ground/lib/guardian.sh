@@ -35,4 +35,15 @@ if [ -d /proc/self ]; then
     fi
   done
 fi
+# The cluster network (network/node-network.ts): pod namespaces, the node namespace (its links and the
+# host's route go with it) and the host end of the host link, should building have stopped half-way.
+if [ -f "$dir/network" ]; then
+  read -r netns hostlink < "$dir/network"
+  for name in $(ip netns list 2>/dev/null | cut -d' ' -f1); do
+    case "$name" in "$netns"-*) ip netns delete "$name" 2>/dev/null ;; esac
+  done
+  ip netns delete "$netns" 2>/dev/null
+  ip link delete "$hostlink" 2>/dev/null
+  echo "$(date -u +%FT%TZ) removed network $netns" >> "$dir/guardian.log"
+fi
 echo "$(date -u +%FT%TZ) done" >> "$dir/guardian.log"

@@ -4,14 +4,14 @@ import { generateKeyPair, issueCertificate, publicKeyPem } from './certificate.t
 import type { IssuedCertificate } from './certificate.ts';
 
 /** The first address of the default service range: the `kubernetes` Service's ClusterIP. */
-export const KUBERNETES_SERVICE_IP = '10.96.0.1';
-export const SERVICE_CLUSTER_IP_RANGE = '10.96.0.0/12';
 
 /** User names the bootstrap RBAC policy already grants what each component needs. */
 export const USERS = {
   admin: { commonName: 'kubernetes-admin', organizations: ['system:masters'] },
   controllerManager: { commonName: 'system:kube-controller-manager' },
   scheduler: { commonName: 'system:kube-scheduler' },
+  // Bound to system:node-proxier by the API server's default RBAC.
+  kubeProxy: { commonName: 'system:kube-proxy' },
   // The local kubelet acts for several nodes from one process, which the Node
   // authorizer cannot express; it gets its own name so audit logs can tell its
   // writes apart, and cluster-admin rights.
@@ -26,6 +26,7 @@ export interface ClusterPki {
   admin: IssuedCertificate;
   controllerManager: IssuedCertificate;
   scheduler: IssuedCertificate;
+  kubeProxy: IssuedCertificate;
   kubelet: IssuedCertificate;
   /** The kubelet API's serving certificate, for the nodes' address (all nodes share 127.0.0.1). */
   kubeletServing: IssuedCertificate;
@@ -45,7 +46,11 @@ export interface ClusterPki {
 }
 
 /** Generates every certificate and key the control plane needs and writes them under `dir`. */
-export function createClusterPki(dir: string): ClusterPki {
+/**
+ * `apiServerAddresses`: the API server's addresses besides loopback: the host end of the cluster's host
+ * link, and the `kubernetes` Service's ClusterIP.
+ */
+export function createClusterPki(dir: string, apiServerAddresses: string[] = []): ClusterPki {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const write = (name: string, content: string): string => {
     const path = join(dir, name);
@@ -60,13 +65,13 @@ export function createClusterPki(dir: string): ClusterPki {
     serverAuth: true,
     alternativeNames: [
       '127.0.0.1',
+      ...apiServerAddresses,
       '::1',
       'localhost',
       'kubernetes',
       'kubernetes.default',
       'kubernetes.default.svc',
       'kubernetes.default.svc.cluster.local',
-      KUBERNETES_SERVICE_IP,
     ],
   });
   const client = (subject: { commonName: string; organizations?: readonly string[] }): IssuedCertificate =>
@@ -90,6 +95,7 @@ export function createClusterPki(dir: string): ClusterPki {
     admin: client(USERS.admin),
     controllerManager: client(USERS.controllerManager),
     scheduler: client(USERS.scheduler),
+    kubeProxy: client(USERS.kubeProxy),
     kubelet: client(USERS.kubelet),
     kubeletServing: issueCertificate({
       subject: { commonName: 'modelship-proving-ground-kubelet' },

@@ -55,10 +55,10 @@ describe('Deployment', () => {
     });
     const c = deploymentOf(md).dep.spec?.template.spec?.containers[0];
     assert.deepEqual(c?.args, [
-      'serve', '--model', '/mnt/models/model.onnx', '--name', 'fraud-detector', '--model-version', '3', '--host=$(POD_IP)', '--port', '8080',
+      'serve', '--model', '/mnt/models/model.onnx', '--name', 'fraud-detector', '--model-version', '3', '--port', '8080',
       '--grpc-port', '8081', '--threads', '2', '--max-batch-size', '32', '--max-queue-delay-ms', '2', '--max-queue-size', '64', '--execution-provider', 'cpu',
     ]);
-    assert.deepEqual(c?.env?.[0], { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } });
+    assert.equal(c?.env?.find((e) => e.name === 'POD_IP'), undefined, 'the runtime listens on all interfaces; it needs no pod IP');
     assert.equal(c?.command, undefined, 'ADR 0001: our pods set args, never command');
   });
 

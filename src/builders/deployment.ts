@@ -109,7 +109,8 @@ function fetchContainer(template: RevisionTemplate): V1Container {
 function runtimeContainer(template: RevisionTemplate): V1Container {
   const { runtime } = template;
   const probe = runtime.readinessProbe ?? {};
-  const env: V1EnvVar[] = [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }];
+  // The runtime listens on all of the pod's interfaces (its default), as port-forward and sidecars need.
+  const env: V1EnvVar[] = [];
   if (runtime.injectErrorRate !== undefined) env.push({ name: 'MODELSHIP_INJECT_ERROR_RATE', value: String(runtime.injectErrorRate) });
   for (const e of runtime.env ?? []) env.push(e as V1EnvVar);
   const mounts: V1VolumeMount[] = [

@@ -21,7 +21,6 @@ export function serveArgs(template: RevisionTemplate): string[] {
     model.name,
     '--model-version',
     model.version,
-    '--host=$(POD_IP)',
     '--port',
     String(HTTP_PORT),
     '--grpc-port',

@@ -91,13 +91,17 @@ test('the service proxy path names scheme, Service and port, so "name:port" is n
   const client = {
     async request(_method: string, p: string) {
       paths.push(p);
+      if (p === '/api/v1/namespaces/ml/services/fraud') {
+        return { metadata: { name: 'fraud' }, spec: { ports: [{ name: 'grpc', port: 9000 }, { name: 'http', port: 80 }] } };
+      }
       return { predictions: [1] };
     },
   } as unknown as KubeClient;
-  await proxyTransport(client, { namespace: 'ml', service: 'fraud', timeoutMs: 1000 }).send({ method: 'POST', path: '/v1/models/fraud:predict', body: {} });
-  await proxyTransport(client, { namespace: 'ml', service: 'fraud', port: 'http', timeoutMs: 1000 }).send({ method: 'GET', path: '/v2/models/fraud' });
+  await (await proxyTransport(client, { namespace: 'ml', service: 'fraud', timeoutMs: 1000 })).send({ method: 'POST', path: '/v1/models/fraud:predict', body: {} });
+  await (await proxyTransport(client, { namespace: 'ml', service: 'fraud', port: '9000', timeoutMs: 1000 })).send({ method: 'GET', path: '/v2/models/fraud' });
   assert.deepEqual(paths, [
-    '/api/v1/namespaces/ml/services/http:fraud:/proxy/v1/models/fraud:predict',
-    '/api/v1/namespaces/ml/services/http:fraud:http/proxy/v2/models/fraud',
+    '/api/v1/namespaces/ml/services/fraud',
+    '/api/v1/namespaces/ml/services/http:fraud:http/proxy/v1/models/fraud:predict',
+    '/api/v1/namespaces/ml/services/http:fraud:9000/proxy/v2/models/fraud',
   ]);
 });

@@ -1,9 +1,9 @@
 /**
  * `kubectl modelship predict`: one inference request through a ModelDeployment's Service, for smoke tests.
  *
- * The request goes either straight to one of the Service's ready endpoints (found from its EndpointSlices,
- * as kube-proxy would route it: works inside the cluster network and on the proving ground), or with
- * --via-proxy through the API server's service proxy (works from any machine that can reach the API server).
+ * By default the request goes through the API server's service proxy (works from any machine that can reach
+ * the API server); with --direct straight to one of the Service's ready endpoints (found from its
+ * EndpointSlices, as kube-proxy would route it: works only inside the cluster network).
  *
  * Bodies: an OIP v2 request ({"inputs": [...]}), a V1 request ({"instances": [...]}), or a bare JSON array of
  * rows, which becomes {"instances": rows} (or, with --v2, an OIP tensor shaped from the model's metadata).
@@ -11,7 +11,7 @@
 import { HttpMethod } from '@kubernetes/client-node';
 import type { KubeClient } from '../kube/client.ts';
 import { ApiError } from '../kube/errors.ts';
-import { resolveService, type Endpoint } from '../kube/endpoints.ts';
+import { pickServicePort, resolveService, type Endpoint, type Service } from '../kube/endpoints.ts';
 import { CliError } from './errors.ts';
 
 export type Protocol = 'v1' | 'v2';
@@ -172,7 +172,7 @@ export async function directTransport(client: KubeClient, target: Target, pick =
         return { status: res.status, text: await res.text(), via };
       } catch (err) {
         throw new CliError(
-          `cannot reach ${via}: ${describeFetchError(err)}. From outside the cluster network, use --via-proxy`,
+          `cannot reach ${via}: ${describeFetchError(err)}. From outside the cluster network, leave out --direct`,
           3,
         );
       }
@@ -181,9 +181,10 @@ export async function directTransport(client: KubeClient, target: Target, pick =
 }
 
 /** Through the API server: /api/v1/namespaces/<ns>/services/http:<svc>:<port>/proxy/<path>. */
-export function proxyTransport(client: KubeClient, target: Target): Transport {
+export async function proxyTransport(client: KubeClient, target: Target): Promise<Transport> {
+  const port = await proxyPort(client, target);
   // scheme:name:port; all three parts, since "a:b" would read as name:port.
-  const base = `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/services/http:${encodeURIComponent(target.service)}:${encodeURIComponent(String(target.port ?? ''))}/proxy`;
+  const base = `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/services/http:${encodeURIComponent(target.service)}:${encodeURIComponent(port)}/proxy`;
   return {
     note: `through the API server's service proxy (${base})`,
     async send(req) {
@@ -200,6 +201,25 @@ export function proxyTransport(client: KubeClient, target: Target): Transport {
       }
     },
   };
+}
+
+/**
+ * The Service port the proxy path names: the one asked for, else the one a direct request would take (its
+ * only port, or the one named http); the API server's proxy itself only guesses for an unnamed port.
+ */
+async function proxyPort(client: KubeClient, target: Target): Promise<string> {
+  if (target.port !== undefined) return String(target.port);
+  const path = `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/services/${encodeURIComponent(target.service)}`;
+  try {
+    const picked = pickServicePort(await client.request<Service>(HttpMethod.GET, path), undefined);
+    return picked.name || String(picked.port);
+  } catch (err) {
+    if (err instanceof ApiError && err.statusCode === 404) {
+      throw new CliError(`service ${target.service} not found in namespace ${target.namespace}`);
+    }
+    if (err instanceof Error && err.name === 'EndpointError') throw new CliError(err.message);
+    throw err;
+  }
 }
 
 function randomPick<T>(items: T[]): T {

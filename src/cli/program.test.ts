@@ -137,13 +137,13 @@ test('predict --v1 and --v2 together is a usage error', async () => {
   assert.match(f.err(), /cannot be used with option/);
 });
 
-test('predict with no ready endpoints exits 3 and says why', async () => {
+test('predict --direct with no ready endpoints exits 3 and says why', async () => {
   const f = fakeIO({
     [MD]: steadyMd(),
     '/api/v1/namespaces/ml/services/fraud': { metadata: { name: 'fraud' }, spec: { ports: [{ name: 'http', port: 80 }] } },
     '/apis/discovery.k8s.io/v1/namespaces/ml/endpointslices': { items: [] },
   });
-  assert.equal(await run(['predict', 'fraud', '-d', '[[1,2]]'], f.io), 3);
+  assert.equal(await run(['predict', 'fraud', '--direct', '-d', '[[1,2]]'], f.io), 3);
   assert.match(f.err(), /service fraud in namespace ml has no ready endpoints/);
 });
 

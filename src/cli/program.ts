@@ -222,7 +222,8 @@ function addPredictCommand(program: Command, io: CliIO, session: Connect): void 
     .option('-d, --data <json>', 'request body inline')
     .addOption(new Option('--v1', 'send a V1 request (POST /v1/models/<model>:predict)').conflicts('v2'))
     .addOption(new Option('--v2', 'send an Open Inference Protocol v2 request (POST /v2/models/<model>/infer)').conflicts('v1'))
-    .option('--via-proxy', "go through the API server's service proxy (works from outside the cluster network)")
+    .addOption(new Option('--direct', "send straight to one of the Service's ready pods (only from inside the cluster network)").conflicts('viaProxy'))
+    .option('--via-proxy', "go through the API server's service proxy (the default; works wherever the API server is reachable)")
     .option('--service <name>', 'Service to send to, e.g. <name>-canary (default: the ModelDeployment\'s Service)')
     .option('--port <port>', 'Service port name or number (default: its only port, or the one named http)')
     .option('--timeout <duration>', 'request timeout', parseTimeout, 30_000)
@@ -237,7 +238,7 @@ function addPredictCommand(program: Command, io: CliIO, session: Connect): void 
       const s = session(cmd);
       const md = await getModelDeployment(s, name);
       const target = { namespace: s.namespace, service: opts.service ?? serviceOf(md), port: opts.port, timeoutMs: opts.timeout };
-      const transport: Transport = opts.viaProxy ? proxyTransport(s.client, target) : await directTransport(s.client, target);
+      const transport: Transport = opts.direct ? await directTransport(s.client, target) : await proxyTransport(s.client, target);
       const forced: Protocol | undefined = opts.v1 ? 'v1' : opts.v2 ? 'v2' : undefined;
       const answer = await predict(transport, servedModelName(md), payload, forced);
       if (opts.verbose) io.stderr(`${answer.protocol} request answered by ${answer.via}${transport.note ? `; ${transport.note}` : ''}\n`);
@@ -251,6 +252,7 @@ interface PredictOptions {
   v1?: boolean;
   v2?: boolean;
   viaProxy?: boolean;
+  direct?: boolean;
   service?: string;
   port?: string;
   timeout: number;
