@@ -28,7 +28,7 @@ const INSTALL_HINT = 'Install Go from https://go.dev/dl/ and make sure `go` is o
 
 // Bump when the go build invocation changes in a way that affects the output,
 // so previously cached binaries are not reused.
-// Upstream code is built as released: nothing is patched (pods have real addresses, ADR 0006).
+// Upstream code is built as released: nothing is patched (pods have real addresses, ADR 0007).
 const RECIPE = 'v3 CGO_ENABLED=0 -trimpath -ldflags=-s -w +version-stamp';
 
 let pending: Promise<string> | undefined;

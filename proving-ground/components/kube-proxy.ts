@@ -4,7 +4,7 @@ export interface KubeProxyConfig {
   binary: string;
   kubeconfigPath: string;
   network: ClusterAddresses;
-  /** The node kube-proxy acts for; every node of the cluster shares the node netns (ADR 0006). */
+  /** The node kube-proxy acts for; every node of the cluster shares the node netns (ADR 0007). */
   nodeName: string;
   healthzPort: number;
   metricsPort: number;

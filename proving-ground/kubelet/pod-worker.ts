@@ -341,7 +341,7 @@ export class PodWorker {
       objects: this.deps.volumeServices.objects,
     });
     // What in-cluster clients look for: the `kubernetes` Service's ClusterIP, which kube-proxy leads to
-    // the API server on the host link (ADR 0006).
+    // the API server on the host link (ADR 0007).
     const kubeletEnv: Record<string, string> = {
       HOSTNAME: this.podHostname(),
       KUBERNETES_SERVICE_HOST: this.deps.network.kubernetesServiceIp,

@@ -1,5 +1,5 @@
 // One cluster's network, as a CNI bridge plugin builds it on a node, inside namespaces we create and
-// remove ourselves (docs/adr/0006-pod-network.md):
+// remove ourselves (docs/adr/0007-pod-network.md):
 //
 //   host netns                     node netns ms-<k>                       pod netns ms-<k>-<pod>
 //   ms-<k>-host 100.64.k.1/30 ── uplink 100.64.k.2/30
