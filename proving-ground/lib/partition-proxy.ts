@@ -1,4 +1,4 @@
-// A TCP proxy on loopback that can cut a client off from a server the way a network partition does: once
+// A TCP proxy on the machine that can cut a client off from a server the way a network partition does: once
 // cut, bytes in either direction are held back and new connections are accepted but go nowhere, so the
 // client's requests hang instead of failing fast. Tests put it between one operator replica and the API
 // server to show what that replica does when it can no longer reach the cluster.
@@ -14,12 +14,15 @@ export class PartitionProxy {
     this.server = server;
   }
 
-  /** Listens on 127.0.0.1 (any free port) and forwards to target host:port. */
+  /**
+   * Listens on the target's own address (any free port), so a client's TLS still sees the name its
+   * certificate was issued for, and forwards to target host:port.
+   */
   static async start(targetHost: string, targetPort: number): Promise<PartitionProxy> {
     const server = createServer();
     const proxy = new PartitionProxy(server);
     server.on('connection', (client) => proxy.accept(client, targetHost, targetPort));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(0, targetHost, resolve));
     return proxy;
   }
 

@@ -119,8 +119,8 @@ describe('leadership under API outages', () => {
       return holder === undefined || !holder.startsWith('freeze') || (await delay(1_000), false);
     }, undefined, 60_000).catch(() => undefined);
     const since = new Date();
-    const apiPort = Number(new URL(suite.cluster.server).port);
-    const proxy = await PartitionProxy.start('127.0.0.1', apiPort);
+    const api = new URL(suite.cluster.server);
+    const proxy = await PartitionProxy.start(api.hostname, Number(api.port));
     proxies.push(proxy);
     const kubeconfig = kubeconfigThrough(suite.cluster, proxy.port, join(suite.cluster.dir, 'kubeconfig-through-proxy'));
     const a = await OperatorProcess.start(suite.cluster, { name: 'cut-a', kubeconfig, args: replicaArgs('cut-a') });
