@@ -8,6 +8,8 @@ import type { AddressInfo, Server, Socket } from 'node:net';
 export class PartitionProxy {
   private readonly server: Server;
   private readonly pairs = new Set<[Socket, Socket]>();
+  /** Every socket this proxy holds, forwarded or held back, so close() can end them all. */
+  private readonly sockets = new Set<Socket>();
   private cutOff = false;
 
   private constructor(server: Server) {
@@ -39,22 +41,28 @@ export class PartitionProxy {
     }
   }
 
+  /** Ends every connection, held back or not, then stops listening. */
   async close(): Promise<void> {
-    for (const [client, upstream] of this.pairs) {
-      client.destroy();
-      upstream.destroy();
-    }
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+
+  private hold(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
   }
 
   private accept(client: Socket, host: string, port: number): void {
     client.on('error', () => undefined);
+    this.hold(client);
     if (this.cutOff) {
       // Accepted by the kernel, never answered: as a SYN that reached a half-dead path.
       client.pause();
       return;
     }
     const upstream = connect(port, host);
+    this.hold(upstream);
     upstream.on('error', () => client.destroy());
     const pair: [Socket, Socket] = [client, upstream];
     this.pairs.add(pair);
