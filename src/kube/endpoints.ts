@@ -5,9 +5,10 @@
  *
  * When the slices hold no ready endpoint but the Service selects pods, the ready pods it selects are used
  * instead: that is what the EndpointSlice controller converges to, and it still answers while the controller
- * lags (or, on the proving ground, refuses the pods' loopback addresses).
+ * lags.
  *
- * Used by `kubectl modelship predict` to reach a model without a port-forward.
+ * Used by `kubectl modelship predict --direct` (from inside the cluster network), and by the demo and suites
+ * that spread their own traffic over a Service's pods.
  */
 import type { KubeClient } from './client.ts';
 import type { KubeList, ObjectMeta } from './object.ts';
