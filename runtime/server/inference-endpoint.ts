@@ -100,7 +100,7 @@ async function answerInference<Request extends Decoded>(
     judged.status = answer.status;
     if (answer.unexpected) context.log.error({ err: error, path: req.url }, 'inference request failed unexpectedly');
     sendError(res, answer.status, answer.message);
-    if (!req.complete && largeBodyLeft(req)) stopReading(req, res);
+    if (!req.complete && largeBodyLeft(req)) stopReading(req);
   } finally {
     judged.finish();
   }
@@ -119,16 +119,22 @@ function largeBodyLeft(req: IncomingMessage): boolean {
  * A request answered before its large body arrived in full (over a limit, or cut off) is not worth reading
  * on: stop reading at once rather than parse and discard the rest of what may be a 64 MiB body. Once the
  * answer is out, the connection is half-closed, giving the client a moment to read the answer before the
- * connection is dropped (a reset right away could discard the answer unread).
+ * connection is dropped: closing a socket with unread bytes sends a reset, and a reset that arrives before
+ * the client has read the answer discards it unread (a lingering close, as Apache and nginx do).
+ *
+ * Node's server ends a `connection: close` response by calling the socket's destroySoon(), which would
+ * close at once; this socket's destroySoon is replaced by the lingering close, so the answer is written
+ * by Node as usual and only the way the connection ends changes.
  */
 const UNREAD_LINGER_MS = 1000;
 
-function stopReading(req: IncomingMessage, res: ServerResponse): void {
+function stopReading(req: IncomingMessage): void {
   req.pause();
-  res.once('finish', () => {
-    req.socket.end();
-    setTimeout(() => req.socket.destroy(), UNREAD_LINGER_MS).unref();
-  });
+  const socket = req.socket;
+  socket.destroySoon = () => {
+    socket.end();
+    setTimeout(() => socket.destroy(), UNREAD_LINGER_MS).unref();
+  };
 }
 
 /** The body, with the JSON guard watching it and the request known as still arriving until it is complete. */

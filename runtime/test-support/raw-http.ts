@@ -12,6 +12,8 @@ export interface RawAnswer {
   text: string;
   /** Body bytes written before the answer came (or the connection closed). */
   bytesSent: number;
+  /** Milliseconds from the first byte of the answer to the connection's close (0 when nothing came). */
+  closedAfterMs: number;
 }
 
 /**
@@ -25,6 +27,7 @@ export function rawExchange(baseUrl: string, head: string, nextChunk: () => Buff
     let text = '';
     let bytesSent = 0;
     let answered = false;
+    let answeredAt = 0;
     const pump = (): void => {
       while (!answered && !socket.destroyed) {
         const chunk = nextChunk();
@@ -41,11 +44,15 @@ export function rawExchange(baseUrl: string, head: string, nextChunk: () => Buff
       pump();
     });
     socket.on('data', (data: Buffer) => {
+      if (!answered) answeredAt = performance.now();
       answered = true;
       text += data.toString('latin1');
     });
     socket.on('error', () => undefined);
-    socket.on('close', () => resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0), text, bytesSent }));
+    socket.on('close', () => {
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
+      resolve({ status, text, bytesSent, closedAfterMs: answered ? performance.now() - answeredAt : 0 });
+    });
   });
 }
 
