@@ -85,6 +85,11 @@ export interface Cluster {
   api: ApiClient;
   /** Component log files by name: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kube-proxy, kubelet. */
   logs: Record<string, string>;
+  /**
+   * Hands over a process group started beside the cluster (Flux's controllers): the cluster stops it first
+   * when it stops, and the guardian stops it if the process that started the cluster dies.
+   */
+  adopt(process: ManagedProcess): void;
   /** Stops everything this cluster started and checks that no process is left. */
   stop(options?: { removeDir?: boolean }): Promise<void>;
 }
@@ -341,6 +346,10 @@ async function startClusterOnce(options: StartClusterOptions, binary: string, di
         'kube-scheduler': layout.logOf('kube-scheduler'),
         'kube-proxy': layout.logOf('kube-proxy'),
         kubelet: kubeletLogPath,
+      },
+      adopt(process) {
+        started.push(process);
+        guardian.watch(process.pid);
       },
       stop(stopOptions = {}) {
         stopping ??= (async () => {

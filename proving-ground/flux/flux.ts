@@ -1,6 +1,9 @@
 // Flux's source-, kustomize- and helm-controller as processes against a proving-ground cluster, the way
-// Flux's install runs them in flux-system, minus the Pods: the kubelet cannot run their images yet. The
-// source-controller serves artifacts on a loopback port, which it advertises to the other two.
+// Flux's install runs them in flux-system, minus the Pods: Flux's images sit on a distroless base no registry
+// here can serve, and rebuilding them on ours would add build time without changing what is tested (the
+// controllers reach the API server as in-cluster ones do, with a kubeconfig instead of a token). The
+// source-controller serves artifacts on a loopback port, which it advertises to the other two. The cluster
+// adopts each process, so a test that dies leaves no controller behind.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Cluster } from '../cluster.ts';
@@ -40,22 +43,22 @@ export async function startFlux(cluster: Cluster, onProgress: (line: string) => 
   for (const name of Object.keys(extra) as FluxControllerName[]) {
     const [metricsPort, healthPort] = [await freePort(), await freePort()];
     health.push(`http://127.0.0.1:${healthPort}/readyz`);
-    processes.push(
-      spawnLogged({
-        name,
-        command: build.binaries[name],
-        args: [
-          `--metrics-addr=127.0.0.1:${metricsPort}`,
-          `--health-addr=127.0.0.1:${healthPort}`,
-          '--enable-leader-election=false',
-          '--log-level=debug',
-          ...extra[name],
-        ],
-        logPath: join(cluster.layout.logsDir, `${name}.log`),
-        // controller-runtime reads KUBECONFIG; RUNTIME_NAMESPACE is where Flux thinks it runs.
-        env: { ...process.env, KUBECONFIG: cluster.kubeconfigPath, RUNTIME_NAMESPACE: FLUX_NAMESPACE },
-      }),
-    );
+    const controller = spawnLogged({
+      name,
+      command: build.binaries[name],
+      args: [
+        `--metrics-addr=127.0.0.1:${metricsPort}`,
+        `--health-addr=127.0.0.1:${healthPort}`,
+        '--enable-leader-election=false',
+        '--log-level=debug',
+        ...extra[name],
+      ],
+      logPath: join(cluster.layout.logsDir, `${name}.log`),
+      // controller-runtime reads KUBECONFIG; RUNTIME_NAMESPACE is where Flux thinks it runs.
+      env: { ...process.env, KUBECONFIG: cluster.kubeconfigPath, RUNTIME_NAMESPACE: FLUX_NAMESPACE },
+    });
+    cluster.adopt(controller);
+    processes.push(controller);
   }
   const flux: RunningFlux = {
     processes,

@@ -173,6 +173,14 @@ test('kstatus reads an unobserved generation as InProgress whatever the conditio
   assert.match(result.message, /generation is 5/);
 });
 
+test('kstatus reads an object being deleted as Terminating, even when its last status said Ready', () => {
+  const conditions = computeConditions([], steady, t0);
+  const ready = { metadata: { generation: 3 }, status: { observedGeneration: 3, conditions } };
+  assert.equal(kstatusOf(ready).status, 'Current');
+  const deleting = { ...ready, metadata: { ...ready.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } };
+  assert.deepEqual(kstatusOf(deleting), { status: 'Terminating', message: 'Resource scheduled for deletion' });
+});
+
 test('a reason the API server would refuse is cleaned up rather than failing the status write', () => {
   assert.equal(asReason('Rollout-Failed: bad model'), 'RolloutFailed:badmodel');
   assert.equal(asReason('42Gone'), 'Gone');

@@ -197,13 +197,16 @@ export function summarize(o: StatusObservation): ConditionUpdate[] {
 // ---------------------------------------------------------------------------------------------------------
 // Reading it back
 
-export type KStatus = 'Current' | 'InProgress' | 'Failed';
+export type KStatus = 'Current' | 'InProgress' | 'Failed' | 'Terminating';
 
 /** The kstatus verdict for a ModelDeployment, computed the way cli-utils does for a custom resource. */
 export function kstatusOf(md: {
-  metadata: { generation?: number };
+  metadata: { generation?: number; deletionTimestamp?: unknown };
   status?: { observedGeneration?: number; conditions?: readonly Condition[] };
 }): { status: KStatus; message: string } {
+  // kstatus decides deletion from metadata before it reads any status: the conditions of an object being
+  // deleted describe the last pass, not where it is going.
+  if (md.metadata.deletionTimestamp) return { status: 'Terminating', message: 'Resource scheduled for deletion' };
   const generation = md.metadata.generation;
   const observed = md.status?.observedGeneration;
   if (generation !== undefined && observed !== undefined && generation !== observed) {

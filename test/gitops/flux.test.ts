@@ -1,9 +1,3 @@
-// NOT IN npm test YET (named *.draft.ts so the test:cluster glob skips it; rename to flux.test.ts when fixed):
-// all five tests passed twice on main before the kubelet started running real images (issue 9 merge); after
-// that merge the runtime pods created by the chart-installed operator crash with `listen EADDRINUSE
-// 0.0.0.0:8080` (two replicas on one node), so the Kustomization never becomes Ready. Needs the chart
-// values or kubelet networking the other suites use for two replicas.
-//
 // Flux drives Modelship on the proving ground: Flux's own source-, kustomize- and helm-controller (built from
 // their Go modules, proving-ground/flux) read an S3 bucket on loopback as a Bucket source. A HelmRelease
 // installs and upgrades the chart (CRD included; its operator pod serves the rest of the suite), and a
