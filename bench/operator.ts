@@ -1,4 +1,4 @@
-// npm run bench:operator [-- --count 1000 --workers 8 --idle-seconds 60]
+// npm run bench:operator [-- --count 1000 --workers 8 --idle-seconds 60 --source]
 //
 // Applies N ModelDeployments to a fresh proving ground and measures the
 // operator: time until every one is Ready, latency from a ModelDeployment's
@@ -9,13 +9,20 @@
 // (kwok-style): this measures the operator, not serving.
 // First, in the same cluster, the same children are created directly (bench/operator-baseline.ts): the
 // ratio of the two convergence times says how much of the time is the operator's own.
+// The operator runs as its image runs it: the esbuild bundle build/bundle.ts makes for the image, under the
+// same Node (--source runs src/main.ts instead, with type stripping and the whole of client-node loaded).
 // The last line of output is one JSON object.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startCluster } from '../proving-ground/cluster.ts';
 import { createNamespace } from '../proving-ground/test-cluster.ts';
 import { residentMemoryBytes } from '../proving-ground/lib/memory.ts';
 import { delay, pollUntil } from '../proving-ground/lib/wait.ts';
 import { adminClient, condition, FAKE_RUNTIME_IMAGE, installCrds, OperatorProcess, operatorWrites } from '../test/operator/harness.ts';
+import type { AuditEvent } from '../test/operator/harness.ts';
 import { Informer } from '../src/kube/informer.ts';
 import { Deployments } from '../src/kube/resources.ts';
 import type { KubeObject, KubeList } from '../src/kube/object.ts';
@@ -32,6 +39,7 @@ const { values } = parseArgs({
     'idle-seconds': { type: 'string', default: '60' },
     nodes: { type: 'string', default: '2' },
     keep: { type: 'boolean', default: false },
+    source: { type: 'boolean', default: false },
   },
 });
 const COUNT = Number(values.count);
@@ -51,7 +59,26 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 
+/** The operator's program: the image's bundle, made here the way the image build makes it. */
+function operatorEntry(): { entry?: string; form: string; cleanup(): void } {
+  if (values.source) return { form: 'source (src/main.ts)', cleanup: () => undefined };
+  const dir = mkdtempSync(join(tmpdir(), 'modelship-operator-bundle-'));
+  execFileSync(process.execPath, [join(import.meta.dirname, '..', 'build', 'bundle.ts'), 'operator', dir], { stdio: 'inherit' });
+  return { entry: join(dir, 'main.mjs'), form: 'image bundle (build/bundle.ts)', cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Writes counted by what they wrote: "create deployments", "patch modeldeployments/status", … */
+function writesByKind(events: AuditEvent[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const e of events) {
+    const what = `${e.verb} ${e.objectRef?.resource ?? '?'}${e.objectRef?.subresource ? `/${e.objectRef.subresource}` : ''}`;
+    counts[what] = (counts[what] ?? 0) + 1;
+  }
+  return Object.fromEntries(Object.entries(counts).sort(([, a], [, b]) => b - a));
+}
+
 async function main(): Promise<void> {
+  const program = operatorEntry();
   // Room for the baseline's pods and the operator's, which run side by side.
   const podsPerNode = Math.ceil((COUNT * 2.2) / NODES) + 10;
   const cluster = await startCluster({
@@ -68,7 +95,7 @@ async function main(): Promise<void> {
     say(`baseline: creating ${COUNT} Deployments and Services directly (${CONCURRENCY} at a time)`);
     const baseline = await directCreationSeconds(client, BASELINE_NS, COUNT, CONCURRENCY, SIMULATED_IMAGE);
     say(`baseline converged in ${baseline.seconds.toFixed(1)}s`);
-    op = await OperatorProcess.start(cluster, { name: 'bench', args: [`--max-concurrent-reconciles=${WORKERS}`, '--log-level=warn'] });
+    op = await OperatorProcess.start(cluster, { name: 'bench', ...(program.entry ? { entry: program.entry } : {}), args: [`--max-concurrent-reconciles=${WORKERS}`, '--log-level=warn'] });
     const rssIdleStart = residentMemoryBytes(op.pid);
 
     // When each Deployment first appears, seen through a watch like the operator's own.
@@ -114,7 +141,8 @@ async function main(): Promise<void> {
     const convergedAt = new Date();
     const rssConverged = residentMemoryBytes(op.pid);
     const latencies = [...createdAt].map(([name, t]) => (seenAt.get(name) ?? NaN) - t).filter(Number.isFinite).sort((a, b) => a - b);
-    const writesToConverge = operatorWrites(cluster, new Date(started)).length;
+    const convergeWrites = operatorWrites(cluster, new Date(started));
+    const writesToConverge = convergeWrites.length;
     say(`converged in ${(convergeMs / 1000).toFixed(1)}s; measuring idle writes for ${IDLE_MS / 1000}s`);
 
     await delay(10_000);
@@ -131,6 +159,7 @@ async function main(): Promise<void> {
       bench: 'operator',
       modelDeployments: COUNT,
       workers: WORKERS,
+      operatorProgram: program.form,
       createSeconds: +(createdMs / 1000).toFixed(2),
       convergeSeconds: +(convergeMs / 1000).toFixed(2),
       baselineConvergeSeconds: +baseline.seconds.toFixed(2),
@@ -140,6 +169,7 @@ async function main(): Promise<void> {
       applyToDeploymentMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) ?? NaN, samples: latencies.length },
       writesToConverge,
       writesPerModelDeployment: +(writesToConverge / COUNT).toFixed(2),
+      writesToConvergeByKind: writesByKind(convergeWrites),
       idleWritesPerMinute: +((idleWrites * 60_000) / IDLE_MS).toFixed(2),
       reconciles,
       reconcileErrors,
@@ -152,6 +182,7 @@ async function main(): Promise<void> {
     await deployments?.stop();
     await op?.stop();
     await cluster.stop({ removeDir: !values.keep });
+    program.cleanup();
   }
 }
 

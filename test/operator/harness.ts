@@ -56,6 +56,8 @@ export interface OperatorOptions {
   name?: string;
   /** Another kubeconfig than the admin one (e.g. through a proxy). */
   kubeconfig?: string;
+  /** The program to run: src/main.ts by default; bench:operator runs the image's bundle (build/bundle.ts). */
+  entry?: string;
 }
 
 /** The operator as a host process (`node src/main.ts`): these suites test its behaviour, not its image (the chart suite and the demo run the image). */
@@ -81,7 +83,7 @@ export class OperatorProcess {
     const child = spawn(
       process.execPath,
       [
-        join(REPO_ROOT, 'src', 'main.ts'),
+        opts.entry ?? join(REPO_ROOT, 'src', 'main.ts'),
         `--kubeconfig=${opts.kubeconfig ?? cluster.kubeconfigPath}`,
         `--metrics-bind-address=127.0.0.1:${metricsPort}`,
         `--health-probe-bind-address=127.0.0.1:${probePort}`,
