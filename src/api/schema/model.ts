@@ -34,7 +34,8 @@ export const ModelSourceSchema = Type.Object(
     uri: Type.String({
       description:
         'Where the runtime fetches the ONNX model from: https://host/path/model.onnx, s3://bucket/key, ' +
-        'pvc://<claim>/<path inside the claim>, or file:///<absolute path on the node>.',
+        'pvc://<claim>/<path inside the claim>, or file:///<absolute path inside the runtime container> (a model ' +
+        'baked into an image built from the runtime image, set as spec.runtime.image).',
       minLength: 1,
       maxLength: 2048,
       ...validations(
