@@ -9,7 +9,7 @@ import { USERS } from './pki/cluster-pki.ts';
 test("src/kube's client built from the kubelet's certificate presents it: the server sees user modelship:local-kubelet", async () => {
   const ca = issueCertificate({ subject: { commonName: 'test-ca' }, isCertificateAuthority: true });
   const serving = issueCertificate({ subject: { commonName: 'apiserver' }, issuer: ca, serverAuth: true, alternativeNames: ['127.0.0.1'] });
-  const kubelet = issueCertificate({ subject: USERS.kubelet, issuer: ca, clientAuth: true });
+  const kubelet = issueCertificate({ subject: { commonName: USERS.kubelet.commonName, organizations: [...USERS.kubelet.organizations] }, issuer: ca, clientAuth: true });
   // Like the API server: only clients with a certificate from the cluster CA get an answer.
   const server = createServer(
     { cert: serving.certificatePem, key: serving.privateKeyPem, ca: ca.certificatePem, requestCert: true, rejectUnauthorized: true },
