@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
-import { ApiClient } from './api/api-client.ts';
+import type { KubeClient } from '../src/kube/client.ts';
 import { ensureControlPlaneBinary } from './build-controlplane.ts';
 import { clusterLayout } from './cluster-layout.ts';
 import type { ClusterLayout } from './cluster-layout.ts';
@@ -17,7 +17,7 @@ import { apiServerArgs, apiServerUrl } from './components/kube-apiserver.ts';
 import { controllerManagerArgs } from './components/kube-controller-manager.ts';
 import { schedulerArgs } from './components/kube-scheduler.ts';
 import { startComponent } from './components/start-component.ts';
-import { renderKubeconfig } from './kubeconfig.ts';
+import { kubeClientFor, renderKubeconfig } from './kubeconfig.ts';
 import type { BackoffPolicy } from './kubelet/backoff.ts';
 import { ImageStore } from './images/store.ts';
 import { LocalKubelet } from './kubelet/kubelet.ts';
@@ -82,7 +82,7 @@ export interface Cluster {
   components: ClusterProcess[];
   kubelet: LocalKubelet | undefined;
   /** Raw admin client (the one the kubelet uses has its own identity). */
-  api: ApiClient;
+  api: KubeClient;
   /** Component log files by name: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kube-proxy, kubelet. */
   logs: Record<string, string>;
   /**
@@ -248,16 +248,9 @@ async function startClusterOnce(options: StartClusterOptions, binary: string, di
     ]);
     started.push(controllerManager, scheduler);
 
-    const api = new ApiClient({ server, ...adminTls, userAgent: 'modelship-proving-ground/admin' });
-    cleanup.push(() => api.close());
-    const kubeletApi = new ApiClient({
-      server,
-      certificateAuthorityPem: pki.ca.certificatePem,
-      clientCertificatePem: pki.kubelet.certificatePem,
-      clientKeyPem: pki.kubelet.privateKeyPem,
-      userAgent: 'modelship-local-kubelet',
-    });
-    cleanup.push(() => kubeletApi.close());
+    const api = kubeClientFor(server, pki.ca.certificatePem, pki.admin, 'modelship-proving-ground/admin');
+    // The kubelet, its node agent and the provisioner use the kubelet's own certificate (user modelship:local-kubelet).
+    const kubeletApi = kubeClientFor(server, pki.ca.certificatePem, pki.kubelet, 'modelship-local-kubelet');
 
     const kubeletLogPath = layout.logOf('kubelet');
     const kubeletLog = (line: string): void => appendLine(kubeletLogPath, line);
@@ -391,7 +384,7 @@ interface NodeList {
 }
 
 /** Pods can be created and scheduled: nodes carry no NoSchedule taint, and the default ServiceAccount exists. */
-async function waitUntilUsable(api: ApiClient, nodeNames: string[], layout: ClusterLayout): Promise<void> {
+async function waitUntilUsable(api: KubeClient, nodeNames: string[], layout: ClusterLayout): Promise<void> {
   await pollUntil(
     async () => {
       const nodes = await api.get<NodeList>('/api/v1/nodes');

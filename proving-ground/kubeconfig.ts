@@ -1,4 +1,6 @@
+import { KubeConfig } from '@kubernetes/client-node';
 import { dump } from 'js-yaml';
+import { KubeClient } from '../src/kube/client.ts';
 
 export type KubeconfigCredentials =
   | { clientCertificatePem: string; clientKeyPem: string }
@@ -39,4 +41,23 @@ export function renderKubeconfig(spec: KubeconfigSpec): string {
     'current-context': name,
     preferences: {},
   });
+}
+
+/** src/kube's client for one identity of the cluster, from a kubeconfig built in memory (nothing is written to disk). */
+export function kubeClientFor(
+  server: string,
+  certificateAuthorityPem: string,
+  certificate: { certificatePem: string; privateKeyPem: string },
+  userAgent: string,
+): KubeClient {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromString(
+    renderKubeconfig({
+      server,
+      certificateAuthorityPem,
+      credentials: { clientCertificatePem: certificate.certificatePem, clientKeyPem: certificate.privateKeyPem },
+      name: userAgent.replace(/[^a-z0-9-]/g, '-'),
+    }),
+  );
+  return new KubeClient(kubeConfig, userAgent);
 }

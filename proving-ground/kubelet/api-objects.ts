@@ -1,12 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1ConfigMap, V1PersistentVolume, V1PersistentVolumeClaim, V1Secret } from '@kubernetes/client-node';
-import type { ApiClient } from '../api/api-client.ts';
-import { isNotFound } from '../api/api-client.ts';
+import type { KubeClient } from '../../src/kube/client.ts';
+import { isNotFound } from '../../src/kube/errors.ts';
 import type { IssuedToken, TokenRequestSpec, VolumeServices } from './volumes.ts';
 import { VolumeSetupError } from './volumes.ts';
 
-async function getOrUndefined<T>(api: ApiClient, path: string): Promise<T | undefined> {
+async function getOrUndefined<T>(api: KubeClient, path: string): Promise<T | undefined> {
   try {
     return await api.get<T>(path);
   } catch (error) {
@@ -20,7 +20,7 @@ interface TokenRequestResponse {
 }
 
 /** The API reads and the TokenRequest call that volumes and env need, over the kubelet's client. */
-export function apiVolumeServices(api: ApiClient, pvcDir: string): VolumeServices {
+export function apiVolumeServices(api: KubeClient, pvcDir: string): VolumeServices {
   return {
     objects: {
       configMap: (namespace, name) => getOrUndefined<V1ConfigMap>(api, `/api/v1/namespaces/${namespace}/configmaps/${name}`),

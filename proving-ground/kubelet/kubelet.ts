@@ -2,9 +2,12 @@ import { readdirSync } from 'node:fs';
 import type { Server } from 'node:https';
 import type { V1Pod } from '@kubernetes/client-node';
 import { ImageStore } from '../images/store.ts';
-import type { ApiClient } from '../api/api-client.ts';
-import { isNotFound } from '../api/api-client.ts';
-import { runListWatch } from '../api/list-watch.ts';
+import type { KubeClient } from '../../src/kube/client.ts';
+import { isNotFound } from '../../src/kube/errors.ts';
+import { Informer } from '../../src/kube/informer.ts';
+import type { Cached } from '../../src/kube/object.ts';
+import { Pods } from '../../src/kube/resources.ts';
+import { lineLogger } from '../lib/line-logger.ts';
 import { describeError } from '../lib/wait.ts';
 import { apiVolumeServices } from './api-objects.ts';
 import { KUBELET_CRASH_BACKOFF } from './backoff.ts';
@@ -24,7 +27,7 @@ export interface KubeletNode {
 }
 
 export interface LocalKubeletOptions {
-  api: ApiClient;
+  api: KubeClient;
   nodes: KubeletNode[];
   podsDir: string;
   pvcDir: string;
@@ -54,7 +57,7 @@ export class LocalKubelet {
   private readonly workers = new Map<string, PodWorker>();
   private readonly ips: PodIpAllocator;
   private readonly images: ImageStore;
-  private readonly watches = new AbortController();
+  private informers: Informer<Cached<V1Pod>>[] = [];
   private readonly processGroups = new Set<number>();
   private servers: Server[] = [];
   private stopped = false;
@@ -82,28 +85,33 @@ export class LocalKubelet {
 
   start(): void {
     this.options.log(`kubelet: nodes ${this.options.nodes.map((node) => node.name).join(', ')}, pod network ${this.podNetwork}`);
+    const log = lineLogger('kubelet', this.options.log);
     for (const node of this.options.nodes) {
-      void runListWatch<V1Pod>({
-        client: this.options.api,
-        path: '/api/v1/pods',
-        query: { fieldSelector: `spec.nodeName=${node.name}` },
-        signal: this.watches.signal,
-        onList: (pods) => this.onList(node.name, pods),
-        onEvent: (type, pod) => (type === 'DELETED' ? this.onDeleted(pod) : this.onPod(pod)),
-        onError: (message) => this.options.log(`kubelet: ${message}`),
+      // A relist tells the handlers what changed meanwhile: pods gone from the list arrive as deletions.
+      const informer = new Informer<Cached<V1Pod>>(this.options.api, Pods, {
+        namespaces: [],
+        fieldSelector: `spec.nodeName=${node.name}`,
+        log,
+        minBackoffMs: 500,
+        maxBackoffMs: 10_000,
       });
+      informer.on({ add: (pod) => this.onPod(pod), update: (_, pod) => this.onPod(pod), delete: (pod) => this.onDeleted(pod) });
+      informer.start();
+      this.informers.push(informer);
     }
   }
 
   /** Stops watching and stops every pod process (quickly; nothing is written to the API). */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.watches.abort();
+    const watchesEnded = Promise.all(this.informers.map((informer) => informer.stop()));
+    this.informers = [];
     for (const server of this.servers) server.close();
     for (const server of this.servers) server.closeAllConnections();
     this.servers = [];
     await Promise.all([...this.workers.values()].map((worker) => worker.shutdown()));
     this.workers.clear();
+    await watchesEnded;
   }
 
   /** Process groups of running pod containers. */
@@ -139,14 +147,6 @@ export class LocalKubelet {
       },
       isRunning: (namespace, name, container, restart) => onNode(namespace, name)?.isRunning(container, restart) ?? false,
     };
-  }
-
-  private onList(nodeName: string, pods: V1Pod[]): void {
-    const present = new Set(pods.map((pod) => pod.metadata?.uid));
-    for (const [uid, worker] of this.workers) {
-      if (worker.pod.spec?.nodeName === nodeName && !present.has(uid)) void worker.vanished();
-    }
-    for (const pod of pods) this.onPod(pod);
   }
 
   private onPod(pod: V1Pod): void {
@@ -204,10 +204,7 @@ export class LocalKubelet {
     const { namespace, name, uid } = pod.metadata ?? {};
     try {
       await this.options.api.delete(`/api/v1/namespaces/${namespace}/pods/${name}`, {
-        apiVersion: 'v1',
-        kind: 'DeleteOptions',
-        gracePeriodSeconds: 0,
-        preconditions: { uid },
+        body: { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid } },
       });
     } catch (error) {
       if (!isNotFound(error)) this.options.log(`kubelet: deleting finished pod ${namespace}/${name}: ${describeError(error)}`);

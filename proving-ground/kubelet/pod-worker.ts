@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import type { ApiClient } from '../api/api-client.ts';
-import { isNotFound } from '../api/api-client.ts';
+import type { KubeClient } from '../../src/kube/client.ts';
+import { isNotFound } from '../../src/kube/errors.ts';
 import type { ImageStore } from '../images/store.ts';
 import { describeError, delay } from '../lib/wait.ts';
 import type { BackoffPolicy } from './backoff.ts';
@@ -25,7 +25,7 @@ import { prepareVolumes, VolumeSetupError } from './volumes.ts';
 import type { PreparedVolumes, VolumeServices } from './volumes.ts';
 
 export interface PodWorkerDeps {
-  api: ApiClient;
+  api: KubeClient;
   ips: PodIpAllocator;
   network: ClusterAddresses;
   podsDir: string;
@@ -230,10 +230,7 @@ export class PodWorker {
       this.writer.close();
       try {
         await this.deps.api.delete(`/api/v1/namespaces/${this.namespace}/pods/${this.name}`, {
-          apiVersion: 'v1',
-          kind: 'DeleteOptions',
-          gracePeriodSeconds: 0,
-          preconditions: { uid: this.uid },
+          body: { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: this.uid } },
         });
       } catch (error) {
         if (!isNotFound(error)) this.deps.log(`pod ${this.label()}: final delete failed: ${describeError(error)}`);

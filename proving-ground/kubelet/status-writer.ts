@@ -1,5 +1,5 @@
-import type { ApiClient } from '../api/api-client.ts';
-import { isNotFound } from '../api/api-client.ts';
+import type { KubeClient } from '../../src/kube/client.ts';
+import { isNotFound } from '../../src/kube/errors.ts';
 import { describeError, delay } from '../lib/wait.ts';
 import type { PodStatusRecord } from './status-types.ts';
 
@@ -10,7 +10,7 @@ import type { PodStatusRecord } from './status-types.ts';
  * rewrites unchanged status would drown their signal.
  */
 export class PodStatusWriter {
-  private readonly api: ApiClient;
+  private readonly api: KubeClient;
   private readonly path: string;
   private readonly uid: string;
   private readonly log: (message: string) => void;
@@ -19,7 +19,7 @@ export class PodStatusWriter {
   private running: Promise<void> | undefined;
   private closed = false;
 
-  constructor(api: ApiClient, namespace: string, name: string, uid: string, log: (message: string) => void) {
+  constructor(api: KubeClient, namespace: string, name: string, uid: string, log: (message: string) => void) {
     this.api = api;
     this.path = `/api/v1/namespaces/${namespace}/pods/${name}/status`;
     this.uid = uid;

@@ -1,12 +1,12 @@
-import type { ApiClient } from '../api/api-client.ts';
-import { isConflict, isNotFound } from '../api/api-client.ts';
+import type { KubeClient } from '../../src/kube/client.ts';
+import { isConflict, isNotFound } from '../../src/kube/errors.ts';
 import { describeError } from '../lib/wait.ts';
 import { kubeTime } from '../kubelet/status-types.ts';
 import { buildLease, buildNode, daemonEndpoints, microTime, nodeConditions } from './node-object.ts';
 import type { NodeSpec } from './node-object.ts';
 
 export interface NodeAgentOptions {
-  api: ApiClient;
+  api: KubeClient;
   nodes: NodeSpec[];
   kubeletVersion: string;
   /** The kubelet renews its Lease every 10s (a quarter of its 40s duration). */

@@ -1,16 +1,22 @@
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1PersistentVolume, V1PersistentVolumeClaim } from '@kubernetes/client-node';
-import type { ApiClient } from '../api/api-client.ts';
-import { isConflict, isNotFound } from '../api/api-client.ts';
-import { runListWatch } from '../api/list-watch.ts';
+import type { KubeClient } from '../../src/kube/client.ts';
+import { isConflict, isNotFound } from '../../src/kube/errors.ts';
+import { Informer } from '../../src/kube/informer.ts';
+import type { Cached } from '../../src/kube/object.ts';
+import type { Resource } from '../../src/kube/resources.ts';
+import { lineLogger } from '../lib/line-logger.ts';
 import { describeError } from '../lib/wait.ts';
 
 export const STORAGE_CLASS = 'standard';
 export const PROVISIONER = 'modelship.io/local-directory';
 
+const PersistentVolumeClaims: Resource = { group: '', version: 'v1', plural: 'persistentvolumeclaims', kind: 'PersistentVolumeClaim' };
+const PersistentVolumes: Resource = { group: '', version: 'v1', plural: 'persistentvolumes', kind: 'PersistentVolume' };
+
 export interface LocalVolumeProvisionerOptions {
-  api: ApiClient;
+  api: KubeClient;
   pvcDir: string;
   log: (line: string) => void;
 }
@@ -24,7 +30,7 @@ export interface LocalVolumeProvisionerOptions {
  */
 export class LocalVolumeProvisioner {
   private readonly options: LocalVolumeProvisionerOptions;
-  private readonly abort = new AbortController();
+  private informers: Array<Informer<Cached<V1PersistentVolumeClaim>> | Informer<Cached<V1PersistentVolume>>> = [];
   private readonly inFlight = new Set<string>();
 
   constructor(options: LocalVolumeProvisionerOptions) {
@@ -33,30 +39,18 @@ export class LocalVolumeProvisioner {
 
   async start(): Promise<void> {
     await this.ensureStorageClass();
-    void runListWatch<V1PersistentVolumeClaim>({
-      client: this.options.api,
-      path: '/api/v1/persistentvolumeclaims',
-      signal: this.abort.signal,
-      onList: (claims) => claims.forEach((claim) => void this.provision(claim)),
-      onEvent: (type, claim) => {
-        if (type !== 'DELETED') void this.provision(claim);
-      },
-      onError: (message) => this.options.log(`provisioner: ${message}`),
-    });
-    void runListWatch<V1PersistentVolume>({
-      client: this.options.api,
-      path: '/api/v1/persistentvolumes',
-      signal: this.abort.signal,
-      onList: (volumes) => volumes.forEach((volume) => void this.reclaim(volume)),
-      onEvent: (type, volume) => {
-        if (type !== 'DELETED') void this.reclaim(volume);
-      },
-      onError: (message) => this.options.log(`provisioner: ${message}`),
-    });
+    const informerOptions = { namespaces: [], log: lineLogger('provisioner', this.options.log), minBackoffMs: 500, maxBackoffMs: 10_000 };
+    const claims = new Informer<Cached<V1PersistentVolumeClaim>>(this.options.api, PersistentVolumeClaims, informerOptions);
+    claims.on({ add: (claim) => void this.provision(claim), update: (_, claim) => void this.provision(claim) });
+    const volumes = new Informer<Cached<V1PersistentVolume>>(this.options.api, PersistentVolumes, informerOptions);
+    volumes.on({ add: (volume) => void this.reclaim(volume), update: (_, volume) => void this.reclaim(volume) });
+    this.informers = [claims, volumes];
+    for (const informer of this.informers) informer.start();
   }
 
   stop(): void {
-    this.abort.abort();
+    for (const informer of this.informers) void informer.stop();
+    this.informers = [];
   }
 
   private async ensureStorageClass(): Promise<void> {

@@ -68,7 +68,6 @@ export const CONDITION_TYPES = {
   /** True when the spec's model version is not what serves, e.g. after an automatic rollback. */
   degraded: 'Degraded',
 } as const;
-export type ConditionType = (typeof CONDITION_TYPES)[keyof typeof CONDITION_TYPES];
 
 export const ROLLOUT_STRATEGIES = ['RollingUpdate', 'Canary', 'BlueGreen'] as const;
 export type RolloutStrategy = (typeof ROLLOUT_STRATEGIES)[number];

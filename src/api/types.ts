@@ -7,7 +7,6 @@ import type {
   AnalysisSchema,
   AnalysisStatusSchema,
   AutoscalingSchema,
-  BatchingSchema,
   BlueGreenSchema,
   CanaryRevisionSchema,
   CanaryStepSchema,
@@ -25,7 +24,6 @@ import type {
 
 export type ModelSource = Static<typeof ModelSourceSchema>;
 export type RuntimeSpec = Static<typeof RuntimeSchema>;
-export type Batching = Static<typeof BatchingSchema>;
 export type Autoscaling = Static<typeof AutoscalingSchema>;
 export type Pause = Static<typeof PauseSchema>;
 export type CanaryStep = Static<typeof CanaryStepSchema>;

@@ -87,3 +87,41 @@ test('the informer restarts after a failed watch and relists after 410 Gone, tel
   assert.equal(informer.get('ns', 'b')?.kind, 'Service', 'listed items get their kind filled in');
   assert.equal(informer.hasSynced(), true);
 });
+
+test('the informer sends its label and field selectors on the list and on the watch that continues it', async () => {
+  const queries: Array<{ watch: boolean; labelSelector: string | null; fieldSelector: string | null }> = [];
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const watch = url.searchParams.has('watch');
+    queries.push({ watch, labelSelector: url.searchParams.get('labelSelector'), fieldSelector: url.searchParams.get('fieldSelector') });
+    if (watch) return; // hang: the test stops the informer
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ metadata: { resourceVersion: '1' }, items: [] }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
+    users: [{ name: 'u' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
+  const informer = new Informer<KubeObject>(new KubeClient(kc), Services, {
+    namespaces: [],
+    labelSelector: 'app=echo',
+    fieldSelector: 'spec.nodeName=node-a',
+    log: pino({ level: 'silent' }),
+  });
+  informer.start();
+  const deadline = Date.now() + 5000;
+  while (queries.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  await informer.stop();
+  server.closeAllConnections();
+  server.close();
+
+  assert.deepEqual(queries, [
+    { watch: false, labelSelector: 'app=echo', fieldSelector: 'spec.nodeName=node-a' },
+    { watch: true, labelSelector: 'app=echo', fieldSelector: 'spec.nodeName=node-a' },
+  ]);
+});

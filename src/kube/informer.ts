@@ -17,6 +17,8 @@ export interface InformerOptions {
   /** Namespaces to watch; empty means all namespaces. */
   namespaces: string[];
   labelSelector?: string;
+  /** Narrows the cache server-side, as a kubelet watches only `spec.nodeName=<node>`. */
+  fieldSelector?: string;
   log: Logger;
   pageSize?: number;
   /** First and largest pause after a failed list or watch. */
@@ -141,7 +143,7 @@ class Reflector<T extends KubeObject> {
     let rv = '';
     do {
       const page = await this.client.get<KubeList<T>>(pathFor(this.resource, this.namespace), {
-        query: { labelSelector: this.opts.labelSelector, limit: this.opts.pageSize ?? 500, continue: cont },
+        query: { ...this.selectors(), limit: this.opts.pageSize ?? 500, continue: cont },
         signal,
       });
       for (const item of page.items) items.push(withKind(item, this.resource));
@@ -152,6 +154,11 @@ class Reflector<T extends KubeObject> {
     this.resourceVersion = rv;
     this.synced = true;
     this.log.debug({ count: items.length, resourceVersion: rv }, 'listed');
+  }
+
+  /** The same selectors on list and watch, so the watch continues exactly the listed set. */
+  private selectors(): { labelSelector?: string; fieldSelector?: string } {
+    return { labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector };
   }
 
   /** Makes the store equal `items`, telling handlers what changed since the last list. */
@@ -184,7 +191,7 @@ class Reflector<T extends KubeObject> {
           resourceVersion: this.resourceVersion,
           allowWatchBookmarks: true,
           timeoutSeconds,
-          labelSelector: this.opts.labelSelector,
+          ...this.selectors(),
         },
         signal: local.signal,
       });

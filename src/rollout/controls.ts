@@ -2,10 +2,11 @@
 // serves kubectl annotate, scripts and the kubectl-modelship plugin.
 
 import { ANNOTATIONS } from '../api/constants.ts';
+import type { PromoteValue } from '../api/constants.ts';
 
 export interface Controls {
   /** modelship.io/promote: `step` completes the current step; `full` skips the remaining steps and analysis. */
-  promote?: 'step' | 'full';
+  promote?: PromoteValue;
   /** modelship.io/abort is set: send all traffic back to stable. */
   abort: boolean;
   /** modelship.io/retry is set: roll a rolled-back revision out again. */

@@ -19,6 +19,7 @@ export interface ObservedRevision {
   name: string;
   number?: number;
   template?: RevisionTemplate;
+  /** The model version it serves: its template's, or its version label when the template is unreadable. */
   version?: string;
   /** spec.replicas of its Deployment: what the operator last asked for. */
   replicas: number;
@@ -47,7 +48,7 @@ export function observeRevisions(deployments: readonly V1Deployment[], pods: rea
     const annotations = d.metadata?.annotations ?? {};
     const number = parseNumber(annotations[NUMBER_ANNOTATION]);
     const template = parseTemplate(annotations[TEMPLATE_ANNOTATION]);
-    const version = d.metadata?.labels?.[LABELS.version];
+    const version = template?.model.version ?? d.metadata?.labels?.[LABELS.version];
     const failure = revisionFailure(podsByRevision.get(hash) ?? []);
     out.push({
       hash,

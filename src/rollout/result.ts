@@ -51,7 +51,7 @@ function planRevisions(p: Pass): { revisions: RevisionPlan[]; remove: string[] }
   const keep = p.in.spec.revisionHistoryLimit;
   const remove: string[] = [];
   old.forEach((o, i) => {
-    if (i < keep && p.runnable(o.hash)) add(o.hash, 0, 'old', o.template?.model.version ?? o.version ?? '');
+    if (i < keep && p.runnable(o.hash)) add(o.hash, 0, 'old', o.version ?? '');
     else remove.push(o.hash);
   });
   return { revisions, remove };
