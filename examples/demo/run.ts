@@ -239,8 +239,9 @@ class Demo {
       say(`$ kubectl modelship predict ${NAME} -n ${NAMESPACE} --data ${shown}${extra.length ? ` ${extra.join(' ')}` : ''}   # ${what}`);
       const result = await this.k.plugin(['predict', NAME, '-n', NAMESPACE, '--data', JSON.stringify(rows), ...extra]);
       if (result.code !== 0) throw new DemoError(`kubectl modelship predict (${what}) exited ${result.code}: ${(result.stderr || result.stdout).trim().slice(0, 300)}`);
-      say(`  -> ${result.stdout.trim().replaceAll('\n', ' ').slice(0, 200)}`);
-      return { text: result.stdout, body: JSON.parse(result.stdout) as unknown };
+      const body = JSON.parse(result.stdout) as unknown;
+      say(`  -> ${JSON.stringify(body).slice(0, 200)}`);
+      return { text: result.stdout, body };
     };
     const v1 = await ask([], 'V1 protocol: {"instances": rows}');
     const v1Predictions = ((v1.body as { predictions?: unknown[] }).predictions ?? []).map((p) => Number(Array.isArray(p) ? p[0] : p));
