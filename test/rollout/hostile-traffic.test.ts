@@ -82,7 +82,7 @@ describe('unauthenticated traffic at a failing canary', () => {
     const traffic = new SteadyTraffic(client, NS, NAME, 'diabetes', { retry5xx: true, headers: { authorization: `Bearer ${TOKEN}` } });
     await traffic.start();
     flood = new UnauthenticatedFlood(await clusterAddress(client, NS, NAME));
-    flood.start(8);
+    flood.start(12);
     await sleep(1000);
 
     await apply(suite.cluster, NS, NAME, modelSpec('2-errors', { rollout, runtime: { ...runtime, injectErrorRate: 0.3 } }));
