@@ -41,6 +41,8 @@ export interface DemoSummary {
   canary: { completed: boolean; weightsSeen: number[]; shares: Array<{ weight: number; candidateShare: number; answers: number }>; seconds?: number };
   rollback: { happened: boolean; reason?: string; message?: string; event?: string; seconds?: number; stableVersion?: string };
   traffic?: TrafficTotals;
+  /** Where the steady traffic came from (a client pod) and went (the Service's ClusterIP). */
+  trafficVia?: { pod: string; url: string };
   kubeconfig?: string;
   clusterDir: string;
 }
@@ -271,6 +273,7 @@ class Demo {
     const { v2 } = this.models!;
     this.traffic = new SteadyClient(this.k.client, NAMESPACE, NAME, NAME);
     const url = await this.traffic.start();
+    this.summary.trafficVia = { pod: `${NAMESPACE}/${NAME}-client`, url };
     say(`A client pod (${NAMESPACE}/${NAME}-client) now sends OIP v2 requests without pause (2 at a time) to ${url},`);
     say('the Service\'s ClusterIP, a new connection each, so kube-proxy picks a pod per request; it counts every failed request.');
     await sleep(2000);
