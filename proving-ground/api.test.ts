@@ -19,13 +19,13 @@ async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
   return (await response.json()) as T;
 }
 
-function testappDeployment(name: string, replicas: number): V1Deployment {
+function testappDeployment(name: string, replicas: number, args?: string[]): V1Deployment {
   return {
     metadata: { name },
     spec: {
       replicas,
       selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [testappContainer()] } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [testappContainer([], args ? { args } : {})] } },
     },
   };
 }
@@ -129,7 +129,8 @@ test('a Service resolves to its ready endpoints, and its ClusterIP leads to them
   const kc = suite.cluster.kubeConfig;
   const core = kc.makeApiClient(CoreV1Api);
   const apps = kc.makeApiClient(AppsV1Api);
-  await apps.createNamespacedDeployment({ namespace, body: testappDeployment('echo', 2) });
+  // Both pods listen on 0.0.0.0:8080, as a model server does: each in its own network namespace.
+  await apps.createNamespacedDeployment({ namespace, body: testappDeployment('echo', 2, ['--host=0.0.0.0', '--port=8080']) });
   await core.createNamespacedService({
     namespace,
     body: { metadata: { name: 'echo' }, spec: { selector: { app: 'echo' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } },
@@ -156,6 +157,14 @@ test('a Service resolves to its ready endpoints, and its ClusterIP leads to them
   );
   assert.deepEqual(endpoints.map((endpoint) => endpoint.address).sort(), podIPs);
   assert.ok(endpoints.every((endpoint) => endpoint.port === 8080));
+  // Both bound the same wildcard address and port without conflict: each answers on its pod IP (from the
+  // host) and on localhost inside its own namespace, as itself.
+  for (const pod of pods) {
+    const env = await getJson<{ argv: string[] }>(podUrl(pod, '/env'));
+    assert.ok(env.argv.includes('--host=0.0.0.0'), JSON.stringify(env.argv));
+    const local = await getJson<{ status: number; body: string }>(podUrl(pod, `/fetch?url=${encodeURIComponent('http://127.0.0.1:8080/')}`));
+    assert.deepEqual([local.status, (JSON.parse(local.body) as { hello: string }).hello], [200, pod.metadata!.name]);
+  }
 
   // From the host: through its route into the node netns, where kube-proxy's rules pick a pod.
   const clusterIP = (await core.readNamespacedService({ namespace, name: 'echo' })).spec!.clusterIP!;

@@ -12,7 +12,7 @@ import type { ModelFile } from './models.ts';
 import { DemoError, detail, elapsed, heading, say, setAbortSignal, setQuiet, sleep, waitFor } from './say.ts';
 import type { Claim } from './say.ts';
 import { condition, conditionsText, isReadyNow, isTrue, statusKey, statusLine } from './status.ts';
-import { DIABETES_ROWS, SteadyClient, post, readyEndpoints, v1Body, v2Body } from './traffic.ts';
+import { DIABETES_ROWS, SteadyClient } from './traffic.ts';
 import type { TrafficTotals, V2Response } from './traffic.ts';
 
 export const OPERATOR_NAMESPACE = 'modelship-system';
@@ -41,6 +41,8 @@ export interface DemoSummary {
   canary: { completed: boolean; weightsSeen: number[]; shares: Array<{ weight: number; candidateShare: number; answers: number }>; seconds?: number };
   rollback: { happened: boolean; reason?: string; message?: string; event?: string; seconds?: number; stableVersion?: string };
   traffic?: TrafficTotals;
+  /** Where the steady traffic came from (a client pod) and went (the Service's ClusterIP). */
+  trafficVia?: { pod: string; url: string };
   kubeconfig?: string;
   clusterDir: string;
 }
@@ -232,26 +234,22 @@ class Demo {
   // 4. predictions
 
   private async predict(expectVersion: string): Promise<{ v1Protocol: number[]; v2Protocol: number[] }> {
-    const { endpoints, source } = await readyEndpoints(this.k.client, NAMESPACE, NAME);
-    if (endpoints.length === 0) throw new DemoError(`Service ${NAMESPACE}/${NAME} has no ready endpoints`);
-    say(`Service ${NAMESPACE}/${NAME} has ${endpoints.length} ready endpoints (from ${source === 'endpointslices' ? 'its EndpointSlices' : 'its Ready pods'}): ${endpoints.map((e) => e.hostPort).join(', ')}`);
     const rows = DIABETES_ROWS.map((row) => row.features);
-    const pick = () => endpoints[Math.floor(Math.random() * endpoints.length)]!;
-
-    const v1Path = `/v1/models/${NAME}:predict`;
-    say(`POST ${v1Path}   {"instances": [[${rows[0]!.slice(0, 3).join(', ')}, …], […]]}`);
-    const v1 = await post(pick(), v1Path, v1Body(rows));
-    if (v1.status !== 200) throw new DemoError(`V1 predict answered HTTP ${v1.status}: ${v1.text.slice(0, 300)}`);
+    say(`From outside the cluster, as from a laptop: kubectl modelship predict goes through the API server's proxy to Service ${NAMESPACE}/${NAME}.`);
+    const shown = `'[[${rows[0]!.slice(0, 3).join(', ')}, …], […]]'`;
+    const ask = async (extra: string[], what: string): Promise<{ text: string; body: unknown }> => {
+      say(`$ kubectl modelship predict ${NAME} -n ${NAMESPACE} --data ${shown}${extra.length ? ` ${extra.join(' ')}` : ''}   # ${what}`);
+      const result = await this.k.plugin(['predict', NAME, '-n', NAMESPACE, '--data', JSON.stringify(rows), ...extra]);
+      if (result.code !== 0) throw new DemoError(`kubectl modelship predict (${what}) exited ${result.code}: ${(result.stderr || result.stdout).trim().slice(0, 300)}`);
+      const body = JSON.parse(result.stdout) as unknown;
+      say(`  -> ${JSON.stringify(body).slice(0, 200)}`);
+      return { text: result.stdout, body };
+    };
+    const v1 = await ask([], 'V1 protocol: {"instances": rows}');
     const v1Predictions = ((v1.body as { predictions?: unknown[] }).predictions ?? []).map((p) => Number(Array.isArray(p) ? p[0] : p));
-    say(`  -> ${v1.endpoint.podName ?? v1.endpoint.hostPort}: ${v1.text.trim().slice(0, 200)}`);
-
-    const v2Path = `/v2/models/${NAME}/infer`;
-    say(`POST ${v2Path}   {"inputs": [{"name": "input", "shape": [2, 10], "datatype": "FP32", "data": [...]}]}`);
-    const v2 = await post(pick(), v2Path, v2Body(rows));
-    if (v2.status !== 200) throw new DemoError(`OIP v2 infer answered HTTP ${v2.status}: ${v2.text.slice(0, 300)}`);
+    const v2 = await ask(['--v2'], 'Open Inference Protocol v2: an FP32 tensor shaped from the model metadata');
     const answer = v2.body as V2Response;
     const v2Predictions = (answer.outputs?.[0]?.data ?? []).map(Number);
-    say(`  -> ${v2.endpoint.podName ?? v2.endpoint.hostPort}: ${v2.text.trim().slice(0, 200)}`);
 
     for (const [i, row] of DIABETES_ROWS.entries()) {
       say(`  patient ${i + 1}: predicted progression ${v2Predictions[i]?.toFixed(1)} (measured a year later: ${row.target})`);
@@ -274,9 +272,10 @@ class Demo {
   private async canaryV2(): Promise<void> {
     const { v2 } = this.models!;
     this.traffic = new SteadyClient(this.k.client, NAMESPACE, NAME, NAME);
-    await this.traffic.start();
-    say('A background client now sends OIP v2 requests without pause (2 at a time) to the Service\'s ready endpoints,');
-    say('re-reading them every 250ms as kube-proxy would, and counts every failed request.');
+    const url = await this.traffic.start();
+    this.summary.trafficVia = { pod: `${NAMESPACE}/${NAME}-client`, url };
+    say(`A client pod (${NAMESPACE}/${NAME}-client) now sends OIP v2 requests without pause (2 at a time) to ${url},`);
+    say('the Service\'s ClusterIP, a new connection each, so kube-proxy picks a pod per request; it counts every failed request.');
     await sleep(2000);
 
     say(`Model version 2: ${v2.what}`);
@@ -306,7 +305,7 @@ class Demo {
     for (let i = 0; i + 1 < weights.length; i++) {
       const { weight, at } = weights[i]!;
       if (weight === 0 || weight === 100) continue;
-      const counts = this.traffic.versionsBetween(at, weights[i + 1]!.at);
+      const counts = await this.traffic.versionsBetween(at, weights[i + 1]!.at);
       const total = Object.values(counts).reduce((a, b) => a + b, 0);
       const share = total === 0 ? 0 : (counts['2'] ?? 0) / total;
       this.summary.canary.shares.push({ weight, candidateShare: round(share), answers: total });
@@ -322,7 +321,7 @@ class Demo {
       `analysis judged version 2 from the pods' own metrics: ${analysis?.successful ?? 0} successful, ${analysis?.failed ?? 0} failed, ${analysis?.inconclusive ?? 0} inconclusive measurements`,
       (analysis?.successful ?? 0) > 0,
     );
-    const totals = this.traffic.snapshot();
+    const totals = await this.traffic.snapshot();
     this.claim(`no failed requests so far: ${totals.ok} answered, ${totals.failed} failed`, totals.failed === 0);
     await this.predict('2');
   }
@@ -384,7 +383,7 @@ class Demo {
 
     say('Letting the client run 5s more against the rolled-back ModelDeployment...');
     await sleep(5000);
-    const after = this.traffic!.versionsBetween(rolledBackAt, Date.now());
+    const after = await this.traffic!.versionsBetween(rolledBackAt, Date.now());
     const totals = await this.stopTraffic();
     this.claim(`after the rollback every answer came from version 2 (${JSON.stringify(after)})`, Object.keys(after).length === 1 && (after['2'] ?? 0) > 0);
     this.claim(`version 3 never answered a request`, (totals?.byVersion['3'] ?? 0) === 0);
@@ -438,8 +437,8 @@ class Demo {
     try {
       this.summary.traffic = await traffic.stop();
     } catch (error) {
-      say(`stopping the background client failed: ${error instanceof Error ? error.message : String(error)}`);
-      this.summary.traffic = traffic.snapshot();
+      say(`stopping the client pod failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.summary.traffic = await traffic.snapshot().catch(() => undefined);
     }
     return this.summary.traffic;
   }
@@ -473,8 +472,8 @@ class Demo {
     let lastKey = '';
     let lastPrinted = 0;
     const started = Date.now();
-    const print = (md: ModelDeployment | undefined): void => {
-      const traffic = this.traffic?.snapshot();
+    const print = async (md: ModelDeployment | undefined): Promise<void> => {
+      const traffic = await this.traffic?.snapshot();
       const trafficText = traffic ? ` | client: ${traffic.ok} ok, ${traffic.failed} failed` : '';
       say(`  +${elapsed(started).padStart(6)} ${statusLine(md)}${trafficText}`);
       lastPrinted = Date.now();
@@ -488,7 +487,7 @@ class Demo {
         const key = statusKey(md);
         if (key !== lastKey || Date.now() - lastPrinted > 15_000) {
           lastKey = key;
-          print(md);
+          await print(md);
         }
         return done(md) ? md : undefined;
       },

@@ -84,13 +84,13 @@ test('the default render is the operator, its RBAC, a metrics Service and the CR
   }
 });
 
-test('the operator runs the appVersion images, binds to its pod IP and elects a leader', async () => {
+test('the operator runs the appVersion images, listens on all interfaces and elects a leader', async () => {
   const docs = await renderChart();
   const c = operatorContainer(docs);
   assert.equal(c.image, `ghcr.io/modelship/operator:${pkg.version}`);
   assert.ok(c.args.includes(`--runtime-image=ghcr.io/modelship/runtime:${pkg.version}`), c.args.join(' '));
-  assert.ok(c.args.includes('--metrics-bind-address=$(POD_IP):8080'));
-  assert.ok(c.args.includes('--health-probe-bind-address=$(POD_IP):8081'));
+  assert.ok(c.args.includes('--metrics-bind-address=:8080'), c.args.join(' '));
+  assert.ok(c.args.includes('--health-probe-bind-address=:8081'), c.args.join(' '));
   assert.ok(c.args.includes('--leader-elect'));
   assert.ok(c.args.includes('--leader-election-id=ms-modelship'));
   assert.ok(!c.args.some((a) => a.startsWith('--namespaces')), 'watches all namespaces by default');

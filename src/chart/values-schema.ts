@@ -94,7 +94,7 @@ export const ValuesSchema = Type.Object(
     logLevel: Enum(['trace', 'debug', 'info', 'warn', 'error'], 'Operator log level.'),
     extraArgs: Type.Array(Type.String(), { description: 'Extra operator arguments.' }),
     extraEnv: FreeObjects('Extra environment variables (Kubernetes EnvVar objects).'),
-    bindAddress: Type.String({ minLength: 1, description: 'Address the operator listens on; default the pod IP.' }),
+    bindAddress: Type.String({ description: 'Host the operator listens on; empty (the default) for all interfaces.' }),
     metrics: Type.Object(
       {
         port: Port('Port of /metrics.'),

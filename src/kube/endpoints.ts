@@ -7,8 +7,8 @@
  * instead: that is what the EndpointSlice controller converges to, and it still answers while the controller
  * lags.
  *
- * Used by `kubectl modelship predict --direct` (from inside the cluster network), and by the demo and suites
- * that spread their own traffic over a Service's pods.
+ * Used by `kubectl modelship predict --direct`, which sends to one pod itself (from a machine on the cluster
+ * network); everything else reaches a Service through its ClusterIP or the API server's service proxy.
  */
 import type { KubeClient } from './client.ts';
 import type { KubeList, ObjectMeta } from './object.ts';

@@ -103,15 +103,11 @@ export function helmOn(cluster: TestCluster, args: string[], timeoutMs = 600_000
   return helm(args, { env: { KUBECONFIG: cluster.kubeconfigPath }, timeoutMs });
 }
 
-/**
- * Values for the proving ground: one operator replica, quick probes, and ports other than 8080/8081, which
- * every pod shares with the host's processes here (one loopback).
- */
-export const METRICS_PORT = 18080;
+/** The chart's metrics port: each pod has its own network namespace, so the defaults never collide. */
+export const METRICS_PORT = 8080;
+/** Values for the proving ground: one operator replica and quick probes. */
 export const TEST_VALUES = {
   replicaCount: 1,
-  metrics: { port: METRICS_PORT },
-  health: { port: 18081 },
   readinessProbe: { initialDelaySeconds: 0, periodSeconds: 1 },
   livenessProbe: { initialDelaySeconds: 5, periodSeconds: 5 },
 };

@@ -64,9 +64,14 @@ describe('the modelship chart on the proving ground', () => {
       return r.code === 0 && r.stdout ? r.stdout : undefined;
     });
     assert.match(lease, new RegExp(`^${items[0]!.metadata.name}`));
-    // Its metrics answer on the pod IP through the chart's metrics Service.
-    const metrics = await fetch(`http://${items[0]!.status.podIP}:${METRICS_PORT}/metrics`);
-    assert.match(await metrics.text(), /controller_runtime_reconcile_total|workqueue_depth|leader_election_master_status/);
+    // Its metrics answer through the chart's metrics Service, at its ClusterIP (kube-proxy leads to the
+    // pod, which listens on all interfaces by default).
+    const service = await kubectl(cluster, ['get', 'service', `${RELEASE}-metrics`, '-n', OPERATOR_NAMESPACE, '-o', 'jsonpath={.spec.clusterIP}']);
+    assert.equal(service.code, 0, service.stderr);
+    const metrics = await waitFor('the operator metrics at the metrics Service', async () =>
+      fetch(`http://${service.stdout.trim()}:${METRICS_PORT}/metrics`).then((r) => r.text(), () => undefined),
+    );
+    assert.match(metrics, /controller_runtime_reconcile_total|workqueue_depth|leader_election_master_status/);
   });
 
   test('the operator installed by the chart serves a ModelDeployment end to end', async () => {

@@ -145,6 +145,9 @@ test('npm run demo: cluster, helm install, v1 Ready and predicting, canary to v2
     // The steady client never saw a failure, through both rollouts.
     const traffic = summary.traffic;
     assert.ok(traffic, 'no traffic summary');
+    // Sent from a pod through the Service's ClusterIP (from the cluster's Service range), not to pods directly.
+    assert.equal(summary.trafficVia?.pod, 'demo/diabetes-client');
+    assert.match(summary.trafficVia?.url ?? '', /^http:\/\/10\.(1[5-9][0-9])\.\d+\.\d+:80\/v2\/models\/diabetes\/infer$/);
     assert.equal(traffic.failed, 0, `failed requests: ${traffic.failures.join('\n')}`);
     assert.ok(traffic.ok > 100, `only ${traffic.ok} answers`);
     assert.ok((traffic.byVersion['1'] ?? 0) > 0 && (traffic.byVersion['2'] ?? 0) > 0);

@@ -1,6 +1,6 @@
 // Shared pieces of the rollout tests on the proving ground: the operator running our real runtime image
 // (pods are real runtime processes serving the fixture models), a steady client that sends inference
-// requests through the main Service's ready endpoints for the whole rollout and counts every failure,
+// requests through the main Service's ClusterIP for the whole rollout and counts every failure,
 // and small helpers to read and steer a ModelDeployment.
 import { join } from 'node:path';
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
@@ -11,13 +11,13 @@ import { packageVersion } from '../../src/version.ts';
 import { pollUntil } from '../../proving-ground/lib/wait.ts';
 import { FIXTURES } from '../../runtime/fixtures/paths.ts';
 import type { KubeClient } from '../../src/kube/client.ts';
-import type { EndpointSlice, Endpoint, Service } from '../../src/kube/endpoints.ts';
-import { formatHostPort, pickServicePort, readyEndpoints } from '../../src/kube/endpoints.ts';
+import type { Service } from '../../src/kube/endpoints.ts';
+import { formatHostPort, pickServicePort } from '../../src/kube/endpoints.ts';
 import type { KubeList } from '../../src/kube/object.ts';
 import { CRD_NAME } from '../../src/api/constants.ts';
 import type { ModelDeployment, ModelDeploymentSpec } from '../../src/api/types.ts';
 import { OperatorProcess, applyModelDeployment, getMd } from '../operator/harness.ts';
-import { closeGrpcChannels, grpcInfer } from './grpc-infer.ts';
+import { grpcInfer } from './grpc-infer.ts';
 
 /** The runtime image `npm run images` builds; the local kubelet runs it from its image store. */
 export const RUNTIME_IMAGE = `ghcr.io/modelship/runtime:${packageVersion()}`;
@@ -138,11 +138,10 @@ export interface SteadyTrafficOptions {
   concurrency?: number;
   /** Pause between requests of one loop. */
   gapMs?: number;
-  /** How often the ready endpoints are read again, as kube-proxy would follow EndpointSlices. */
-  refreshMs?: number;
   /**
-   * Retry a 5xx answer once on another endpoint, as a client library or mesh with a retry policy does. Only
-   * for the test whose candidate fails on purpose: elsewhere any 5xx is a failure.
+   * Retry a 5xx answer, each time on a new connection (where kube-proxy picks a pod again), up to
+   * RETRY_ATTEMPTS times, as a client library or mesh with a retry policy does. Only for the tests whose
+   * candidate fails on purpose: elsewhere any 5xx is a failure.
    */
   retry5xx?: boolean;
   /** Extra request headers, e.g. the bearer token of a runtime that requires one. */
@@ -151,20 +150,39 @@ export interface SteadyTrafficOptions {
   protocol?: 'http' | 'grpc';
 }
 
+/**
+ * Attempts of a retried request. Through a ClusterIP the client cannot choose the pod of the next attempt:
+ * with half the pods failing half their requests, an attempt fails with probability 1/4, and 10 attempts
+ * leave about one request in a million failed.
+ */
+const RETRY_ATTEMPTS = 10;
+
 const running = new Set<SteadyTraffic>();
 
 /** Stops every client still sending: for an after() hook, so a failed test does not keep the file alive. */
 export async function stopAllTraffic(): Promise<void> {
   await Promise.all([...running].map((t) => t.stop()));
-  closeGrpcChannels();
 }
 
+/** host:port of a Service's ClusterIP for one of its ports (by name; default its only or `http` port). */
+export async function clusterAddress(client: KubeClient, namespace: string, name: string, portName?: string): Promise<string> {
+  const service = await client.get<Service>(`/api/v1/namespaces/${namespace}/services/${name}`);
+  const clusterIP = service.spec?.clusterIP;
+  if (!clusterIP || clusterIP === 'None') throw new Error(`service ${namespace}/${name} has no ClusterIP`);
+  return formatHostPort(clusterIP, pickServicePort(service, portName).port);
+}
+
+/** The OIP v2 infer body of one row of the fixture model. */
+export const INFER_BODY = JSON.stringify({ inputs: [{ name: 'input', shape: [1, 10], datatype: 'FP32', data: [0.03, 0.05, 0.06, 0.02, -0.04, -0.03, -0.04, 0, 0.02, -0.02] }] });
+
 /**
- * Inference traffic through a Service the way an in-cluster client sees it: each request goes to one of
- * the Service's ready endpoints at random (kube-proxy's iptables mode), read from its EndpointSlices.
+ * Inference traffic through a Service's ClusterIP, from the host as from a node: the host routes the
+ * Service range into the cluster's node network namespace, where kube-proxy's rules pick a ready pod. Every
+ * request opens its own connection (`connection: close`; a gRPC channel per call), so kube-proxy, which
+ * picks a pod per connection, picks one per request.
  */
 export class SteadyTraffic {
-  private endpoints: Endpoint[] = [];
+  private address = '';
   private readonly log: Array<{ at: number; version: string }> = [];
   private readonly summary: TrafficSummary = { sent: 0, ok: 0, failed: 0, retried: 0, byVersion: {}, failures: [] };
   private stopping = false;
@@ -180,20 +198,23 @@ export class SteadyTraffic {
     this.namespace = namespace;
     this.service = service;
     this.model = model;
-    this.opts = { concurrency: 2, gapMs: 15, refreshMs: 150, retry5xx: false, headers: {}, protocol: 'http', ...opts };
+    this.opts = { concurrency: 2, gapMs: 15, retry5xx: false, headers: {}, protocol: 'http', ...opts };
   }
 
   async start(): Promise<void> {
     running.add(this);
-    // Pods are Ready a moment before the EndpointSlice controller lists them.
+    this.address = await clusterAddress(this.client, this.namespace, this.service, this.opts.protocol === 'grpc' ? 'grpc' : undefined);
+    // Pods are Ready a moment before kube-proxy's rules lead to them.
+    let last = '';
     await pollUntil(
       async () => {
-        await this.refresh();
-        return this.endpoints.length > 0;
+        const answer = await this.send();
+        last = answer.error;
+        return answer.status === 200;
       },
-      { description: `service ${this.service} to have ready endpoints`, timeoutMs: 30_000, intervalMs: 100 },
+      { description: `service ${this.service} to answer at its ClusterIP ${this.address}`, timeoutMs: 30_000, intervalMs: 100, diagnose: () => last },
     );
-    const loops: Array<Promise<unknown>> = [this.refreshLoop()];
+    const loops: Array<Promise<unknown>> = [];
     for (let i = 0; i < this.opts.concurrency; i++) loops.push(this.requestLoop());
     this.running = Promise.all(loops);
   }
@@ -216,21 +237,6 @@ export class SteadyTraffic {
     return out;
   }
 
-  private async refreshLoop(): Promise<void> {
-    while (!this.stopping) {
-      await sleep(this.opts.refreshMs);
-      try {
-        await this.refresh();
-      } catch {
-        // keep the last known endpoints, as kube-proxy does when the API server is slow
-      }
-    }
-  }
-
-  private async refresh(): Promise<void> {
-    this.endpoints = await serviceEndpoints(this.client, this.namespace, this.service, this.opts.protocol === 'grpc' ? 'grpc' : undefined);
-  }
-
   private async requestLoop(): Promise<void> {
     while (!this.stopping) {
       await this.one();
@@ -240,11 +246,10 @@ export class SteadyTraffic {
 
   private async one(): Promise<void> {
     this.summary.sent += 1;
-    const first = this.pick();
-    let result = await this.send(first);
+    let result = await this.send();
     if (this.opts.retry5xx && result.status >= 500) {
       this.summary.retried += 1;
-      result = await this.send(this.pick(first));
+      for (let attempt = 2; attempt <= RETRY_ATTEMPTS && result.status >= 500; attempt++) result = await this.send();
     }
     if (result.status === 200 && result.version !== undefined) {
       this.summary.ok += 1;
@@ -256,61 +261,24 @@ export class SteadyTraffic {
     }
   }
 
-  private pick(avoid?: Endpoint): Endpoint | undefined {
-    const candidates = this.endpoints.length > 1 && avoid ? this.endpoints.filter((e) => e.hostPort !== avoid.hostPort) : this.endpoints;
-    return candidates[Math.floor(Math.random() * candidates.length)];
-  }
-
-  private async send(endpoint: Endpoint | undefined): Promise<{ status: number; version?: string; error: string }> {
-    if (!endpoint) return { status: 0, error: `service ${this.service} has no ready endpoints` };
-    if (this.opts.protocol === 'grpc') return grpcInfer(endpoint.hostPort, this.model, endpoint.podName ?? endpoint.hostPort);
-    const body = JSON.stringify({ inputs: [{ name: 'input', shape: [1, 10], datatype: 'FP32', data: [0.03, 0.05, 0.06, 0.02, -0.04, -0.03, -0.04, 0, 0.02, -0.02] }] });
+  private async send(): Promise<{ status: number; version?: string; error: string }> {
+    const label = `${this.service} at ${this.address}`;
+    if (this.opts.protocol === 'grpc') return grpcInfer(this.address, this.model, label);
     try {
-      const res = await fetch(`http://${endpoint.hostPort}/v2/models/${this.model}/infer`, {
+      const res = await fetch(`http://${this.address}/v2/models/${this.model}/infer`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...this.opts.headers },
-        body,
+        headers: { 'content-type': 'application/json', connection: 'close', ...this.opts.headers },
+        body: INFER_BODY,
         signal: AbortSignal.timeout(10_000),
       });
       const text = await res.text();
-      if (res.status !== 200) return { status: res.status, error: `${endpoint.podName ?? endpoint.hostPort}: HTTP ${res.status} ${text.slice(0, 200)}` };
+      if (res.status !== 200) return { status: res.status, error: `${label}: HTTP ${res.status} ${text.slice(0, 200)}` };
       const version = (JSON.parse(text) as { model_version?: string }).model_version;
       return { status: 200, ...(version !== undefined ? { version } : {}), error: version === undefined ? 'no model_version in the answer' : '' };
     } catch (err) {
-      return { status: 0, error: `${endpoint.podName ?? endpoint.hostPort}: ${err instanceof Error ? `${err.message} ${String((err as { cause?: unknown }).cause ?? '')}` : String(err)}` };
+      return { status: 0, error: `${label}: ${err instanceof Error ? `${err.message} ${String((err as { cause?: unknown }).cause ?? '')}` : String(err)}` };
     }
   }
-}
-
-/**
- * The ready endpoints of a Service. From its EndpointSlices when they list endpoints; otherwise computed
- * the way the EndpointSlice controller computes them: the pods the Service's selector matches that are
- * Ready and not terminating, at the target port. The proving ground needs the second path: its pods have
- * loopback addresses, which the API server refuses in EndpointSlices ("may not be in the loopback range"),
- * so the controller's slices stay empty there.
- */
-export async function serviceEndpoints(client: KubeClient, namespace: string, name: string, portName?: string): Promise<Endpoint[]> {
-  const service = await client.get<Service>(`/api/v1/namespaces/${namespace}/services/${name}`);
-  const port = pickServicePort(service, portName);
-  const slices = await client.get<KubeList<EndpointSlice>>(`/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`, {
-    query: { labelSelector: `kubernetes.io/service-name=${name}` },
-  });
-  if (slices.items.some((s) => (s.endpoints ?? []).length > 0)) return readyEndpoints(port, slices.items);
-  const selector = service.spec?.selector;
-  if (!selector || Object.keys(selector).length === 0) return [];
-  const labelSelector = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
-  const pods = await client.get<KubeList<V1Pod>>(`/api/v1/namespaces/${namespace}/pods`, { query: { labelSelector } });
-  const out: Endpoint[] = [];
-  for (const pod of pods.items) {
-    const ip = pod.status?.podIP;
-    const ready = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-    if (!ip || !ready || pod.metadata?.deletionTimestamp) continue;
-    const target = port.targetPort ?? port.port;
-    const number = typeof target === 'number' ? target : pod.spec?.containers.flatMap((c) => c.ports ?? []).find((p) => p.name === target)?.containerPort;
-    if (number === undefined) continue;
-    out.push({ address: ip, port: number, hostPort: formatHostPort(ip, number), ...(pod.metadata?.name ? { podName: pod.metadata.name } : {}) });
-  }
-  return out;
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -1,34 +1,35 @@
 // A failing canary behind a bearer token, with a flood of unauthenticated requests at every pod of the
-// Service for the whole rollout: the 401s must not dilute the error rate analysis judges, so the canary is
+// Service (through its ClusterIP, a new connection per request, so kube-proxy spreads them) for the whole rollout: the 401s must not dilute the error rate analysis judges, so the canary is
 // still rolled back (issue 11). Before the runtime counted rejected requests apart, thousands of cheap 401s
 // brought a 30% error rate under the 10% threshold and the broken version was promoted.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { clusterForSuite, createNamespace, kubectl } from '../../proving-ground/test-cluster.ts';
 import type { KubeClient } from '../../src/kube/client.ts';
-import type { Endpoint } from '../../src/kube/endpoints.ts';
 import { adminClient } from '../operator/harness.ts';
-import { apply, conditionOf, installCrds, isReady, modelSpec, provideModels, serviceEndpoints, sleep, startOperator, SteadyTraffic, stopAllTraffic, waitForMd } from './harness.ts';
+import { apply, clusterAddress, conditionOf, INFER_BODY, installCrds, isReady, modelSpec, provideModels, sleep, startOperator, SteadyTraffic, stopAllTraffic, waitForMd } from './harness.ts';
 import type { RunningOperator } from './harness.ts';
 
 const NS = 'hostile';
 const NAME = 'guarded';
 const TOKEN = 's3cret-token';
 
-/** Clients without the token, sending valid inference requests to the Service's ready endpoints as fast as they can. */
+/**
+ * Clients without the token, sending valid inference requests to the Service's ClusterIP as fast as they
+ * can, each on a new connection: kube-proxy picks a pod per connection, so every pod gets its share.
+ */
 class UnauthenticatedFlood {
   answers: Record<number, number> = {};
   private stopping = false;
-  private endpoints: Endpoint[] = [];
   private running: Promise<unknown> | undefined;
-  private readonly client: KubeClient;
+  private readonly address: string;
 
-  constructor(client: KubeClient) {
-    this.client = client;
+  constructor(address: string) {
+    this.address = address;
   }
 
   start(loops: number): void {
-    const work: Array<Promise<unknown>> = [this.refreshLoop()];
+    const work: Array<Promise<unknown>> = [];
     for (let i = 0; i < loops; i++) work.push(this.sendLoop());
     this.running = Promise.all(work);
   }
@@ -38,22 +39,9 @@ class UnauthenticatedFlood {
     await this.running;
   }
 
-  private async refreshLoop(): Promise<void> {
-    while (!this.stopping) {
-      this.endpoints = await serviceEndpoints(this.client, NS, NAME).catch(() => this.endpoints);
-      await sleep(150);
-    }
-  }
-
   private async sendLoop(): Promise<void> {
-    const body = JSON.stringify({ inputs: [{ name: 'input', shape: [1, 10], datatype: 'FP32', data: Array(10).fill(0.01) }] });
     while (!this.stopping) {
-      const endpoint = this.endpoints[Math.floor(Math.random() * this.endpoints.length)];
-      if (endpoint === undefined) {
-        await sleep(50);
-        continue;
-      }
-      const status = await fetch(`http://${endpoint.hostPort}/v2/models/diabetes/infer`, { method: 'POST', body, headers: { 'content-type': 'application/json' } })
+      const status = await fetch(`http://${this.address}/v2/models/diabetes/infer`, { method: 'POST', body: INFER_BODY, headers: { 'content-type': 'application/json', connection: 'close' } })
         .then(async (res) => (await res.arrayBuffer(), res.status))
         .catch(() => 0);
       this.answers[status] = (this.answers[status] ?? 0) + 1;
@@ -93,8 +81,8 @@ describe('unauthenticated traffic at a failing canary', () => {
     await waitForMd(client, NS, NAME, 'version 1 to be Ready', (m) => isReady(m) && m.status?.stableRevision?.version === '1', op, 180_000);
     const traffic = new SteadyTraffic(client, NS, NAME, 'diabetes', { retry5xx: true, headers: { authorization: `Bearer ${TOKEN}` } });
     await traffic.start();
-    flood = new UnauthenticatedFlood(client);
-    flood.start(6);
+    flood = new UnauthenticatedFlood(await clusterAddress(client, NS, NAME));
+    flood.start(12);
     await sleep(1000);
 
     await apply(suite.cluster, NS, NAME, modelSpec('2-errors', { rollout, runtime: { ...runtime, injectErrorRate: 0.3 } }));

@@ -1,11 +1,12 @@
 // Rollouts on the proving ground, with real runtime processes serving the fixture model and a client
-// sending inference requests through the main Service's ready endpoints the whole time: a rolling update
+// sending inference requests through the main Service's ClusterIP the whole time (kube-proxy picks the pod): a rolling update
 // and a three-step canary complete (the canary's traffic follows its weights, also when the replica total
 // changes mid-way as an HPA would), and bad versions (errors under traffic, a corrupt model file, a
 // sha256 mismatch) are rolled back by themselves with no failed request.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { clusterForSuite, createNamespace, kubectl } from '../../proving-ground/test-cluster.ts';
+import { ClientPod } from '../../proving-ground/client-pod/client-pod.ts';
 import type { KubeClient } from '../../src/kube/client.ts';
 import type { ModelDeployment } from '../../src/api/types.ts';
 import { splitReplicas } from '../../src/rollout/split.ts';
@@ -13,6 +14,7 @@ import { adminClient, operatorWrites } from '../operator/harness.ts';
 import {
   apply,
   conditionOf,
+  INFER_BODY,
   installCrds,
   isReady,
   MODEL_URI,
@@ -65,7 +67,7 @@ describe('rollouts with real runtime pods and steady traffic', () => {
     return traffic;
   }
 
-  function assertNoFailures(summary: TrafficSummary, what: string): void {
+  function assertNoFailures(summary: Pick<TrafficSummary, 'failed' | 'sent' | 'ok' | 'failures'>, what: string): void {
     assert.equal(summary.failed, 0, `${what}: ${summary.failed} of ${summary.sent} requests failed:\n${summary.failures.join('\n')}`);
     assert.ok(summary.ok > 50, `${what}: only ${summary.ok} requests answered`);
   }
@@ -92,6 +94,8 @@ describe('rollouts with real runtime pods and steady traffic', () => {
       progressDeadlineSeconds: 120,
     };
     const traffic = await serving('canary', modelSpec('1', { replicas: 4, rollout }));
+    // A second client inside the cluster: a pod sending through the ClusterIP from its own namespace.
+    const inCluster = await ClientPod.start(client, { name: 'canary-client', namespace: NS, service: 'canary', path: `/v2/models/${MODEL}/infer`, body: JSON.parse(INFER_BODY) });
     await apply(suite.cluster, NS, 'canary', modelSpec('2', { replicas: 4, rollout }));
 
     /** Waits for a pause step with its pods in place, then measures who answers for a few seconds. */
@@ -101,16 +105,20 @@ describe('rollouts with real runtime pods and steady traffic', () => {
         const split = splitReplicas(total, weight);
         return c?.step === step && c.readyReplicas === split.candidate && m.status?.stableRevision?.readyReplicas === split.stable && m.status.stableRevision.replicas === split.stable && m;
       }, op, 120_000);
-      await sleep(1000); // endpoints follow pods
+      await sleep(1000); // kube-proxy's rules follow the EndpointSlices
       const since = Date.now();
       await sleep(3500);
-      const { share, total: answers } = shareOf('2', traffic.versionsSince(since));
+      const until = Date.now();
       const split = splitReplicas(total, weight);
       const expected = split.candidate / (split.candidate + split.stable);
-      // Replica rounding is already in `expected` (within 1/(N+1) of the weight); what is left is the
-      // randomness of endpoint choice: allow 4 standard deviations.
-      const noise = 4 * Math.sqrt((expected * (1 - expected)) / answers);
-      assert.ok(Math.abs(share - expected) <= noise + 0.02, `step ${step + 1}: version 2 answered ${(share * 100).toFixed(1)}% of ${answers}, expected ${(expected * 100).toFixed(1)}% (weight ${weight}%, ${split.candidate}+${split.stable} pods)`);
+      for (const [who, counts] of [['host client', traffic.versionsSince(since)], ['client pod', await inCluster.versionsBetween(since, until)]] as const) {
+        const { share, total: answers } = shareOf('2', counts);
+        // Replica rounding is already in `expected` (within 1/(N+1) of the weight); what is left is the
+        // randomness of kube-proxy's pick per connection: allow 4 standard deviations.
+        const noise = 4 * Math.sqrt((expected * (1 - expected)) / answers);
+        assert.ok(answers >= 20, `step ${step + 1}: the ${who} got only ${answers} answers`);
+        assert.ok(Math.abs(share - expected) <= noise + 0.02, `step ${step + 1}, ${who}: version 2 answered ${(share * 100).toFixed(1)}% of ${answers}, expected ${(expected * 100).toFixed(1)}% (weight ${weight}%, ${split.candidate}+${split.stable} pods)`);
+      }
       assert.ok(Math.abs(expected - weight / 100) <= 1 / (total + 1) + 1e-9);
       return at;
     };
@@ -130,6 +138,7 @@ describe('rollouts with real runtime pods and steady traffic', () => {
     await sleep(1500);
     const summary = await traffic.stop();
     assertNoFailures(summary, 'canary');
+    assertNoFailures(await inCluster.stop(), 'canary, client pod');
     assert.equal(done.status?.analysis?.phase, 'Successful');
     assert.ok((done.status?.analysis?.successful ?? 0) >= 1);
     assert.equal(done.metadata.annotations?.['modelship.io/promote'], undefined, 'the one-shot annotation was removed');
