@@ -23,6 +23,7 @@ import { kubeTime } from './status-types.ts';
 import { PodStatusWriter } from './status-writer.ts';
 import { prepareVolumes, VolumeSetupError } from './volumes.ts';
 import type { PreparedVolumes, VolumeServices } from './volumes.ts';
+import type { StreamingPod } from './streaming/upgrade.ts';
 
 export interface PodWorkerDeps {
   api: ApiClient;
@@ -129,6 +130,13 @@ export class PodWorker {
   isRunning(containerName: string, restart: number): boolean {
     const runner = [...this.initRunners, ...this.mainRunners].find((candidate) => candidate.status.name === containerName);
     return runner !== undefined && runner.status.restartCount === restart && 'running' in runner.status.state;
+  }
+
+  /** Where port-forward connects: the pod's network, once it exists and until it is released. */
+  streamingPod(): StreamingPod | undefined {
+    if (!this.sandboxReady || this.isStopping()) return undefined;
+    if (!this.pod.spec?.hostNetwork && !this.netnsPath) return undefined;
+    return { uid: this.uid, netnsPath: this.netnsPath };
   }
 
   /** The pod is gone from the API (deleted with grace 0 by someone, or by us). */

@@ -50,7 +50,7 @@ export interface SandboxPlan {
 const DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
 
 /** Absolute paths of the host tools the script uses: it runs with the container's environment (PATH included). */
-function hostTool(name: string): string {
+export function hostTool(name: string): string {
   for (const dir of ['/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
     const path = join(dir, name);
     if (existsSync(path)) return path;
