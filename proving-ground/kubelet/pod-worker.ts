@@ -12,7 +12,7 @@ import { ContainerConfigError, resolveContainerEnv } from './env.ts';
 import { containerArgv, containerEnv, effectiveSecurityContext, parseImageUser, resolveUser, verifyRunAsNonRoot } from './container-spec.ts';
 import { managedHostsFile } from './etc-hosts.ts';
 import { planImage } from './images.ts';
-import { checkExecutable, sandboxCommand, sandboxScript } from './sandbox.ts';
+import { checkExecutable, containerInitPid, sandboxCommand, sandboxScript } from './sandbox.ts';
 import type { SandboxMount } from './sandbox.ts';
 import type { PodIpAllocator } from './pod-ips.ts';
 import type { ClusterAddresses } from '../network/addresses.ts';
@@ -136,7 +136,12 @@ export class PodWorker {
   streamingPod(): StreamingPod | undefined {
     if (!this.sandboxReady || this.isStopping()) return undefined;
     if (!this.pod.spec?.hostNetwork && !this.netnsPath) return undefined;
-    return { uid: this.uid, netnsPath: this.netnsPath };
+    const runners = [...this.initRunners, ...this.mainRunners];
+    const containerPid = (name: string): number | undefined => {
+      const pid = runners.find((runner) => runner.status.name === name)?.runningPid;
+      return pid === undefined ? undefined : containerInitPid(pid);
+    };
+    return { uid: this.uid, netnsPath: this.netnsPath, containerPid };
   }
 
   /** The pod is gone from the API (deleted with grace 0 by someone, or by us). */
