@@ -47,7 +47,12 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
       });
     },
   );
+  // Upgraded connections leave the server's books: they are ended with it, or a forward would outlive the kubelet.
+  const upgraded = new Set<TLSSocket>();
+  server.once('close', () => upgraded.forEach((socket) => socket.destroy()));
   server.on('upgrade', (request: IncomingMessage, socket: TLSSocket, head: Buffer) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
     const caller = peerName(socket);
     if (caller !== APISERVER_KUBELET_CLIENT) return void socket.end(statusResponse(403, 'Forbidden', forbidden(caller)));
     serveUpgrade(request, socket, head, options.pods ?? { streamingPod: () => undefined });
