@@ -31,9 +31,9 @@ interface Forward {
 }
 
 /** Starts `kubectl port-forward <target> :<remotePort>` and waits for the local port it picked. */
-async function portForward(cluster: TestCluster, target: string, remotePort: number): Promise<Forward> {
+async function portForward(cluster: TestCluster, target: string, remotePort: number, env: Record<string, string> = {}): Promise<Forward> {
   const child = spawn(kubectlPath(), ['port-forward', '-n', NS, target, `:${remotePort}`, '--address=127.0.0.1'], {
-    env: { ...process.env, KUBECONFIG: cluster.kubeconfigPath },
+    env: { ...process.env, ...env, KUBECONFIG: cluster.kubeconfigPath },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -46,6 +46,20 @@ async function portForward(cluster: TestCluster, target: string, remotePort: num
   ]);
   exited.catch(() => undefined);
   return { port, process: child, output: () => output };
+}
+
+/** kubectl with extra environment and, optionally, standard input. */
+async function runKubectl(cluster: TestCluster, args: string[], env: Record<string, string>, input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(kubectlPath(), args, { env: { ...process.env, ...env, KUBECONFIG: cluster.kubeconfigPath }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  child.stdin.end(input ?? '');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  clearTimeout(timer);
+  return { code, stdout, stderr };
 }
 
 async function stop(forward: Forward): Promise<void> {
@@ -118,6 +132,19 @@ describe('kubectl port-forward and exec on the proving ground', () => {
     }
   });
 
+  test('kubectl\'s older way, SPDY all the way to the kubelet (WebSockets switched off), works too', async () => {
+    const forward = await portForward(cluster, `pod/${modelPod}`, 8080, { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' });
+    try {
+      const answer = await infer(forward.port);
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    } finally {
+      await stop(forward);
+    }
+    const exec = await runKubectl(cluster, ['exec', '-n', NS, modelPod, '--', 'cat', '/etc/hostname'], { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' });
+    assert.equal(exec.code, 0, exec.stderr);
+    assert.equal(exec.stdout.trim(), modelPod);
+  });
+
   test('port-forward dials localhost inside the pod: a server bound to the pod\'s loopback answers', async () => {
     const answer = await waitFor('the loopback-only testapp to answer through port-forward', async () => {
       // kubectl gives up on a forward whose connection failed, so each try starts its own.
@@ -151,18 +178,9 @@ describe('kubectl port-forward and exec on the proving ground', () => {
   });
 
   test('exec -i passes stdin through to the command and its end', async () => {
-    const child = spawn(kubectlPath(), ['exec', '-i', '-n', NS, modelPod, '--', 'wc', '-c'], {
-      env: { ...process.env, KUBECONFIG: cluster.kubeconfigPath },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    child.stdin.end('x'.repeat(100_000));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    assert.equal(code, 0, stderr);
-    assert.equal(stdout.trim(), '100000');
+    const res = await runKubectl(cluster, ['exec', '-i', '-n', NS, modelPod, '--', 'wc', '-c'], {}, 'x'.repeat(100_000));
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.stdout.trim(), '100000');
   });
 
   test('exec into a container that does not exist fails at once and says so', async () => {
