@@ -226,6 +226,11 @@ export class ContainerRunner {
     return { exitCode: 128, reason: 'StartError', message, startedAt: now, finishedAt: now };
   }
 
+  /** The PID the kubelet spawned for the running container, if one runs. */
+  get runningPid(): number | undefined {
+    return this.process?.pid;
+  }
+
   private spawn(launch: Extract<Launch, { kind: 'process' }>): ManagedProcess {
     return spawnLogged({
       name: `${this.host.podLabel}/${this.container.name}`,

@@ -72,3 +72,36 @@ test('only the API server\'s kubelet client certificate is served', async () => 
   assert.equal(refused.status, 403);
   assert.match(refused.body, /user=someone-else/);
 });
+
+function upgrade(path: string, client: IssuedCertificate = apiserver): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const call = request({
+      host: '127.0.0.1',
+      port,
+      path,
+      method: 'POST',
+      ca: ca.certificatePem,
+      cert: client.certificatePem,
+      key: client.privateKeyPem,
+      headers: { connection: 'Upgrade', upgrade: 'SPDY/3.1', 'x-stream-protocol-version': 'portforward.k8s.io' },
+    });
+    call.on('upgrade', () => reject(new Error('upgraded unexpectedly')));
+    call.on('response', (response) => {
+      let body = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    call.on('error', reject);
+    call.end();
+  });
+}
+
+test('streaming upgrades: only for the API server, only for a pod running here, answered with a Status', async () => {
+  const refused = await upgrade('/portForward/ns/p', stranger);
+  assert.equal(refused.status, 403);
+  assert.match((JSON.parse(refused.body) as { message: string }).message, /user=someone-else/);
+  const unknown = await upgrade('/portForward/ns/p');
+  assert.equal(unknown.status, 404);
+  assert.equal((JSON.parse(unknown.body) as { message: string }).message, 'pod ns/p is not running on this node');
+  assert.equal((await upgrade('/attach/ns/p/app')).status, 501);
+});

@@ -1,4 +1,5 @@
-// The part of the kubelet API (port 10250 on a node) that `kubectl logs` needs: the API server proxies
+// The parts of the kubelet API (port 10250 on a node) that `kubectl logs` and `kubectl port-forward` need
+// (port-forward and exec: streaming/upgrade.ts). For logs: the API server proxies
 // GET /api/v1/namespaces/{ns}/pods/{pod}/log to GET /containerLogs/{ns}/{pod}/{container} on the node's
 // InternalIP and daemonEndpoints port, over TLS, authenticating with its kubelet client certificate.
 // Only that identity is served (a real kubelet asks the API server with a SubjectAccessReview; the API
@@ -10,6 +11,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { delay } from '../lib/wait.ts';
+import { serveUpgrade, statusResponse } from './streaming/upgrade.ts';
+import type { StreamingPodSource } from './streaming/upgrade.ts';
 
 /** The common name of the API server's kubelet client certificate (pki/cluster-pki.ts). */
 export const APISERVER_KUBELET_CLIENT = 'kube-apiserver-kubelet-client';
@@ -30,6 +33,8 @@ export interface KubeletServerOptions {
   privateKeyPem: string;
   clientCaPem: string;
   logs: ContainerLogSource;
+  /** Pods for port-forward; without it every streaming request is answered 404. */
+  pods?: StreamingPodSource;
 }
 
 export async function startKubeletServer(options: KubeletServerOptions): Promise<Server> {
@@ -42,6 +47,16 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
       });
     },
   );
+  // Upgraded connections leave the server's books: they are ended with it, or a forward would outlive the kubelet.
+  const upgraded = new Set<TLSSocket>();
+  server.once('close', () => upgraded.forEach((socket) => socket.destroy()));
+  server.on('upgrade', (request: IncomingMessage, socket: TLSSocket, head: Buffer) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+    const caller = peerName(socket);
+    if (caller !== APISERVER_KUBELET_CLIENT) return void socket.end(statusResponse(403, 'Forbidden', forbidden(caller)));
+    serveUpgrade(request, socket, head, options.pods ?? { streamingPod: () => undefined });
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.address, () => {
@@ -57,11 +72,18 @@ function sendError(response: ServerResponse, status: number, message: string): v
   response.end(message);
 }
 
+function peerName(socket: TLSSocket): string | undefined {
+  const name = socket.getPeerCertificate()?.subject?.CN;
+  return typeof name === 'string' ? name : undefined;
+}
+
+function forbidden(caller: string | undefined): string {
+  return `Forbidden (user=${caller ?? 'anonymous'}, verb=get, resource=nodes, subresource=proxy)`;
+}
+
 async function handle(request: IncomingMessage, response: ServerResponse, logs: ContainerLogSource): Promise<void> {
-  const peer = (request.socket as TLSSocket).getPeerCertificate();
-  if (peer?.subject?.CN !== APISERVER_KUBELET_CLIENT) {
-    return sendError(response, 403, `Forbidden (user=${peer?.subject?.CN ?? 'anonymous'}, verb=get, resource=nodes, subresource=proxy)`);
-  }
+  const caller = peerName(request.socket as TLSSocket);
+  if (caller !== APISERVER_KUBELET_CLIENT) return sendError(response, 403, forbidden(caller));
   const url = new URL(request.url ?? '/', 'https://kubelet');
   if (url.pathname === '/healthz') return sendError(response, 200, 'ok');
   const match = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);

@@ -73,13 +73,14 @@ export class LocalKubelet {
     return this.options.network.podCidr;
   }
 
-  /** Serves each node's kubelet API (logs) on its port. */
+  /** Serves each node's kubelet API (logs, port-forward) on its port. */
   async serve(): Promise<void> {
     const { serving } = this.options;
     if (!serving) return;
     for (const node of this.options.nodes) {
       if (node.port === undefined) continue;
-      this.servers.push(await startKubeletServer({ ...serving, port: node.port, address: HOST_IP, logs: this.logSource(node.name) }));
+      const pods = { streamingPod: (namespace: string, name: string) => this.podOnNode(node.name, namespace, name)?.streamingPod() };
+      this.servers.push(await startKubeletServer({ ...serving, port: node.port, address: HOST_IP, logs: this.logSource(node.name), pods }));
     }
   }
 
@@ -133,12 +134,14 @@ export class LocalKubelet {
     return [...this.workers.values()].find((worker) => worker.pod.metadata?.namespace === namespace && worker.pod.metadata?.name === name);
   }
 
+  private podOnNode(nodeName: string, namespace: string, name: string): PodWorker | undefined {
+    const worker = this.workerFor(namespace, name);
+    return worker?.pod.spec?.nodeName === nodeName ? worker : undefined;
+  }
+
   /** The logs of the pods bound to one node, for its kubelet API. */
   private logSource(nodeName: string): ContainerLogSource {
-    const onNode = (namespace: string, name: string): PodWorker | undefined => {
-      const worker = this.workerFor(namespace, name);
-      return worker?.pod.spec?.nodeName === nodeName ? worker : undefined;
-    };
+    const onNode = (namespace: string, name: string): PodWorker | undefined => this.podOnNode(nodeName, namespace, name);
     return {
       podDirectory: (namespace, name) => (onNode(namespace, name) ? this.podDirectory(namespace, name) : undefined),
       containerNames: (namespace, name) => {

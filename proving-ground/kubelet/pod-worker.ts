@@ -12,7 +12,7 @@ import { ContainerConfigError, resolveContainerEnv } from './env.ts';
 import { containerArgv, containerEnv, effectiveSecurityContext, parseImageUser, resolveUser, verifyRunAsNonRoot } from './container-spec.ts';
 import { managedHostsFile } from './etc-hosts.ts';
 import { planImage } from './images.ts';
-import { checkExecutable, sandboxCommand, sandboxScript } from './sandbox.ts';
+import { checkExecutable, containerInitPid, sandboxCommand, sandboxScript } from './sandbox.ts';
 import type { SandboxMount } from './sandbox.ts';
 import type { PodIpAllocator } from './pod-ips.ts';
 import type { ClusterAddresses } from '../network/addresses.ts';
@@ -23,6 +23,7 @@ import { kubeTime } from './status-types.ts';
 import { PodStatusWriter } from './status-writer.ts';
 import { prepareVolumes, VolumeSetupError } from './volumes.ts';
 import type { PreparedVolumes, VolumeServices } from './volumes.ts';
+import type { StreamingPod } from './streaming/upgrade.ts';
 
 export interface PodWorkerDeps {
   api: KubeClient;
@@ -129,6 +130,18 @@ export class PodWorker {
   isRunning(containerName: string, restart: number): boolean {
     const runner = [...this.initRunners, ...this.mainRunners].find((candidate) => candidate.status.name === containerName);
     return runner !== undefined && runner.status.restartCount === restart && 'running' in runner.status.state;
+  }
+
+  /** Where port-forward connects: the pod's network, once it exists and until it is released. */
+  streamingPod(): StreamingPod | undefined {
+    if (!this.sandboxReady || this.isStopping()) return undefined;
+    if (!this.pod.spec?.hostNetwork && !this.netnsPath) return undefined;
+    const runners = [...this.initRunners, ...this.mainRunners];
+    const containerPid = (name: string): number | undefined => {
+      const pid = runners.find((runner) => runner.status.name === name)?.runningPid;
+      return pid === undefined ? undefined : containerInitPid(pid);
+    };
+    return { uid: this.uid, netnsPath: this.netnsPath, containerPid };
   }
 
   /** The pod is gone from the API (deleted with grace 0 by someone, or by us). */

@@ -17,7 +17,7 @@
 //
 // which chroots, changes directory, drops every supplementary group, sets gid and uid, and execs the
 // container's program with the container's PATH.
-import { existsSync, lstatSync, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { StartRefusal } from './container-spec.ts';
 
@@ -50,7 +50,7 @@ export interface SandboxPlan {
 const DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
 
 /** Absolute paths of the host tools the script uses: it runs with the container's environment (PATH included). */
-function hostTool(name: string): string {
+export function hostTool(name: string): string {
   for (const dir of ['/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
     const path = join(dir, name);
     if (existsSync(path)) return path;
@@ -187,4 +187,17 @@ function bindLines(mount: SandboxMount, imageRootfs: string, root: string): stri
   lines.push(`${tool.mount} --bind ${shellQuote(mount.source)} ${target}`);
   if (mount.readOnly) lines.push(`${tool.mount} -o remount,bind,ro ${target}`);
   return lines;
+}
+
+/**
+ * The container's first process, given the PID the kubelet spawned (nsenter execs unshare, whose forked
+ * child runs the start script and then execs the container's program): what exec joins.
+ */
+export function containerInitPid(sandboxPid: number): number | undefined {
+  try {
+    const children = readFileSync(`/proc/${sandboxPid}/task/${sandboxPid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    return children.length > 0 ? Number(children[0]) : undefined;
+  } catch {
+    return undefined;
+  }
 }
