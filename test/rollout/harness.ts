@@ -149,9 +149,15 @@ export interface SteadyTrafficOptions {
   headers?: Record<string, string>;
   /** `grpc`: ModelInfer on the Service's grpc port instead of REST on its http port. */
   protocol?: 'http' | 'grpc';
+  /** The REST request body, made anew for each request; default: one row for the linear-regression fixture. */
+  body?: () => string;
 }
 
 const running = new Set<SteadyTraffic>();
+
+function diabetesRow(): string {
+  return JSON.stringify({ inputs: [{ name: 'input', shape: [1, 10], datatype: 'FP32', data: [0.03, 0.05, 0.06, 0.02, -0.04, -0.03, -0.04, 0, 0.02, -0.02] }] });
+}
 
 /** Stops every client still sending: for an after() hook, so a failed test does not keep the file alive. */
 export async function stopAllTraffic(): Promise<void> {
@@ -180,7 +186,7 @@ export class SteadyTraffic {
     this.namespace = namespace;
     this.service = service;
     this.model = model;
-    this.opts = { concurrency: 2, gapMs: 15, refreshMs: 150, retry5xx: false, headers: {}, protocol: 'http', ...opts };
+    this.opts = { concurrency: 2, gapMs: 15, refreshMs: 150, retry5xx: false, headers: {}, protocol: 'http', body: diabetesRow, ...opts };
   }
 
   async start(): Promise<void> {
@@ -264,7 +270,7 @@ export class SteadyTraffic {
   private async send(endpoint: Endpoint | undefined): Promise<{ status: number; version?: string; error: string }> {
     if (!endpoint) return { status: 0, error: `service ${this.service} has no ready endpoints` };
     if (this.opts.protocol === 'grpc') return grpcInfer(endpoint.hostPort, this.model, endpoint.podName ?? endpoint.hostPort);
-    const body = JSON.stringify({ inputs: [{ name: 'input', shape: [1, 10], datatype: 'FP32', data: [0.03, 0.05, 0.06, 0.02, -0.04, -0.03, -0.04, 0, 0.02, -0.02] }] });
+    const body = this.opts.body();
     try {
       const res = await fetch(`http://${endpoint.hostPort}/v2/models/${this.model}/infer`, {
         method: 'POST',
