@@ -13,6 +13,7 @@ import type { KubeClient } from '../../src/kube/client.ts';
 import type { KubeList } from '../../src/kube/object.ts';
 import type { ModelDeployment, ModelDeploymentSpec } from '../../src/api/types.ts';
 import { adminClient } from '../operator/harness.ts';
+import { pollUntil } from '../../proving-ground/lib/wait.ts';
 import { annotate, apply, installCrds, isReady, sleep, startOperator, SteadyTraffic, stopAllTraffic, waitForMd } from './harness.ts';
 import type { RunningOperator, TrafficSummary } from './harness.ts';
 
@@ -109,9 +110,15 @@ describe('model-aware analysis with real runtime pods and steady traffic', () =>
     assert.ok((failed.prediction?.stable?.samples ?? 0) >= 60 && failed.prediction!.candidate.samples >= 60, JSON.stringify(failed.prediction));
     assert.doesNotMatch(failed.message ?? '', /error rate|p99/);
 
-    const events = await client.get<KubeList<{ reason?: string; message?: string; involvedObject?: { name?: string } }>>(`/api/v1/namespaces/${NS}/events`);
-    const rolledBack = events.items.find((e) => e.involvedObject?.name === 'shuffled' && e.reason === 'RolledBack');
-    assert.match(rolledBack?.message ?? '', /rolled back \(PredictionShift\): prediction shift: PSI [0-9.]+/);
+    // The Event is recorded beside the status write, not before it.
+    const note = await pollUntil(
+      async () => {
+        const events = await client.get<KubeList<{ reason?: string; note?: string; regarding?: { name?: string } }>>(`/apis/events.k8s.io/v1/namespaces/${NS}/events`);
+        return events.items.find((e) => e.regarding?.name === 'shuffled' && e.reason === 'RolledBack')?.note;
+      },
+      { description: 'the RolledBack Event', timeoutMs: 30_000, intervalMs: 200 },
+    );
+    assert.match(note, /rolled back \(PredictionShift\): prediction shift: PSI [0-9.]+/);
     const status = await pluginText('status', 'shuffled');
     assert.match(status, /^\s+Degraded\s+True\s+PredictionShift\s/m);
     assert.match(status, /RolledBack\s+version 2 \(revision 2\) rolled back \(PredictionShift\): prediction shift: PSI [0-9.]+/);
