@@ -277,6 +277,7 @@ function summariesBench() {
 async function onlySummaries(): Promise<void> {
   const summaries = await summariesBench();
   console.log(`summaries on vs off:        ${summaries.ratio.toFixed(3)} (goal >= ${SUMMARIES_GOAL}: ${summaries.ratio >= SUMMARIES_GOAL ? 'met' : 'MISSED'})`);
+  console.log(`CPU per request on vs off:  ${summaries.cpuRatio.toFixed(3)} (${summaries.onCpuMicrosPerRequest} vs ${summaries.offCpuMicrosPerRequest} us)`);
   console.log(JSON.stringify({ durationSeconds, connections, rounds, summaries, met: { summariesOnVsOff: summaries.ratio >= SUMMARIES_GOAL } }));
 }
 
@@ -348,6 +349,7 @@ async function main(): Promise<void> {
   console.log(`live p99 ms under abuse:    ${verdict(abuse.live.latencyMs.p99, ABUSE_GOALS.liveP99Ms, false)}`);
   console.log(`peak RSS MiB under abuse:   ${verdict(abuse.peakRssMiB, abuse.rssGoalMiB, false)}`);
   console.log(`summaries on vs off:        ${verdict(ratios.summariesOnVsOff, SUMMARIES_GOAL, true)}`);
+  console.log(`CPU per request on vs off:  ${summaries.cpuRatio.toFixed(3)} (${summaries.onCpuMicrosPerRequest} vs ${summaries.offCpuMicrosPerRequest} us)`);
 
   const summary = {
     durationSeconds,

@@ -19,8 +19,26 @@ export interface SummariesResult {
   offRequestsPerSecond: number;
   /** on / off throughput. */
   ratio: number;
-  /** Every round, in the order run: [on, off]. */
+  /**
+   * Server CPU time per answered request, best round of each, and on / off: steadier than req/s on a
+   * shared machine, since other work there slows both the server and the load generator.
+   */
+  onCpuMicrosPerRequest: number;
+  offCpuMicrosPerRequest: number;
+  cpuRatio: number;
+  /** Every round, in the order run: [on, off] req/s. */
   rounds: Array<[number, number]>;
+}
+
+interface Run {
+  requestsPerSecond: number;
+  cpuMicrosPerRequest: number;
+}
+
+async function measure(server: RunningServer, load: LoadSpec): Promise<Run> {
+  const before = server.cpuSeconds();
+  const result = await runLoad(load);
+  return { requestsPerSecond: result.requestsPerSecond, cpuMicrosPerRequest: ((server.cpuSeconds() - before) * 1e6) / Math.max(1, result.ok) };
 }
 
 export interface SummariesBench {
@@ -43,10 +61,11 @@ async function serve(summaries: 'on' | 'off'): Promise<{ server: RunningServer; 
 export async function benchSummaries(b: SummariesBench): Promise<SummariesResult> {
   const body = join(b.scratch, 'summaries.json');
   writeFileSync(body, JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 10], data: b.features }] }));
-  const on = await serve('on');
   const off = await serve('off');
+  const on = await serve('on');
   const load = (url: string): LoadSpec => ({ url, method: 'POST', headers: { 'content-type': 'application/json' }, bodyFile: body, connections: b.connections, durationSeconds: b.durationSeconds });
   const rounds: Array<[number, number]> = [];
+  const cpu: Array<[number, number]> = [];
   try {
     await runLoad({ ...load(on.url), durationSeconds: 3 });
     await runLoad({ ...load(off.url), durationSeconds: 3 });
@@ -54,10 +73,15 @@ export async function benchSummaries(b: SummariesBench): Promise<SummariesResult
       // Which side goes first alternates too, so neither always runs on a machine just warmed by the other.
       const first = round % 2 === 1 ? on : off;
       const second = first === on ? off : on;
-      const a = (await runLoad(load(first.url))).requestsPerSecond;
-      const c = (await runLoad(load(second.url))).requestsPerSecond;
-      rounds.push(first === on ? [a, c] : [c, a]);
-      b.log(`  round ${round}: summaries on ${rounds.at(-1)![0].toFixed(0)} req/s, off ${rounds.at(-1)![1].toFixed(0)} req/s`);
+      const a = await measure(first.server, load(first.url));
+      const c = await measure(second.server, load(second.url));
+      const [runOn, runOff] = first === on ? [a, c] : [c, a];
+      rounds.push([runOn.requestsPerSecond, runOff.requestsPerSecond]);
+      cpu.push([runOn.cpuMicrosPerRequest, runOff.cpuMicrosPerRequest]);
+      b.log(
+        `  round ${round}: summaries on ${runOn.requestsPerSecond.toFixed(0)} req/s (${runOn.cpuMicrosPerRequest.toFixed(0)} CPU us/req), ` +
+          `off ${runOff.requestsPerSecond.toFixed(0)} req/s (${runOff.cpuMicrosPerRequest.toFixed(0)} CPU us/req)`,
+      );
     }
   } finally {
     await on.server.stop();
@@ -65,5 +89,15 @@ export async function benchSummaries(b: SummariesBench): Promise<SummariesResult
   }
   const onBest = Math.max(...rounds.map((r) => r[0]));
   const offBest = Math.max(...rounds.map((r) => r[1]));
-  return { onRequestsPerSecond: onBest, offRequestsPerSecond: offBest, ratio: onBest / offBest, rounds };
+  const onCpu = Math.min(...cpu.map((r) => r[0]));
+  const offCpu = Math.min(...cpu.map((r) => r[1]));
+  return {
+    onRequestsPerSecond: onBest,
+    offRequestsPerSecond: offBest,
+    ratio: onBest / offBest,
+    onCpuMicrosPerRequest: Math.round(onCpu),
+    offCpuMicrosPerRequest: Math.round(offCpu),
+    cpuRatio: onCpu / offCpu,
+    rounds,
+  };
 }
