@@ -102,6 +102,7 @@ describe('model-aware analysis with real runtime pods and steady traffic', () =>
     // Error rate and latency alone would have passed: the candidate's only failure is what it predicted.
     const measurements = done.status?.analysis?.measurements ?? [];
     const failed = measurements.at(-1)!;
+    process.stderr.write(`[prediction] shuffled-label candidate, deciding measurement: ${JSON.stringify(failed)}\n`);
     assert.equal(failed.phase, 'Failed');
     assert.ok(failed.requests >= 20, `judged on ${failed.requests} requests`);
     assert.equal(failed.errorRate, 0);
@@ -138,10 +139,12 @@ describe('model-aware analysis with real runtime pods and steady traffic', () =>
     });
     for (const m of held.status!.analysis!.measurements!) assert.notEqual(m.phase, 'Failed', JSON.stringify(m));
     const last = held.status!.analysis!.measurements!.at(-1)!;
+    process.stderr.write(`[prediction] reseeded candidate held at 50%, latest measurement: ${JSON.stringify(last)}\n`);
     assert.ok(last.prediction!.value! <= THRESHOLD, JSON.stringify(last.prediction));
     assert.ok(last.requests > 0 && (last.stableRequests ?? 0) > 0, JSON.stringify(last));
 
     const compare = await pluginText('compare', 'reseeded');
+    process.stderr.write(`[prediction] kubectl modelship compare reseeded:\n${compare}`);
     assert.match(compare, /^\s+stable v1\s+candidate v2 \(50%\)$/m);
     assert.match(compare, /^\s+requests\s+\d+\s+\d+$/m);
     assert.match(compare, /^\s+p99 latency\s+\S+ms\s+\S+ms$/m);
