@@ -101,9 +101,21 @@ export function recordMeasurement(tally: AnalysisStatus, m: AnalysisMeasurement,
     failed: tally.failed + (m.phase === 'Failed' ? 1 : 0),
     inconclusive: tally.inconclusive + (m.phase === 'Inconclusive' ? 1 : 0),
     measurements: [...(tally.measurements ?? []), m].slice(-MAX_MEASUREMENTS),
+    totals: addTotals(tally.totals, m),
   };
   if (next.failed > failureLimit) next.phase = 'Failed';
   return next;
+}
+
+/** Running sums of both revisions' requests and errors. Errors come back from the rounded rate exactly below a million requests. */
+function addTotals(t: AnalysisStatus['totals'], m: AnalysisMeasurement): NonNullable<AnalysisStatus['totals']> {
+  const stableRequests = m.stableRequests ?? 0;
+  return {
+    requests: (t?.requests ?? 0) + m.requests,
+    errors: (t?.errors ?? 0) + Math.round(m.requests * (m.errorRate ?? 0)),
+    stableRequests: (t?.stableRequests ?? 0) + stableRequests,
+    stableErrors: (t?.stableErrors ?? 0) + Math.round(stableRequests * (m.stableErrorRate ?? 0)),
+  };
 }
 
 /** The newest measurement, if any. */

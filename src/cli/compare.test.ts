@@ -27,6 +27,7 @@ function heldAbTest(): ModelDeployment {
       stable: { samples: 310, classes: { '0': 0.33, '1': 0.33, '2': 0.34 } },
     },
   });
+  md.status!.analysis!.totals = { requests: 5000, errors: 5, stableRequests: 5100, stableErrors: 0 };
   return md;
 }
 
@@ -39,6 +40,7 @@ test('compare puts both revisions\' requests, errors, latency and predictions si
   assert.match(text, /^\s+p99 latency\s+8\.0ms\s+9\.0ms$/m);
   assert.match(text, /^\s+label = 1\s+33\.00%\s+36\.00%$/m);
   assert.match(text, /prediction shift \(PSI, output label\): 0\.031 \(threshold 0\.25\)$/m);
+  assert.match(text, /since analysis began: stable 5100 requests \(0\.00% errors\), candidate 5000 requests \(0\.10% errors\)$/m);
 });
 
 test('status shows the same comparison; compare says why there is none without a candidate', () => {

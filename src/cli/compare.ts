@@ -30,6 +30,14 @@ export function comparisonLines(md: ModelDeployment, now: number): string[] {
   ];
   if (p) rows.push(...predictionRows(p.output, p.stable, p.candidate));
   const out = ['', `Comparison: (interval measured ${age(m.time, now)} ago, ${m.phase})`, ...table(['', head, cand], rows, '  ')];
+  const totals = md.status?.analysis?.totals;
+  if (totals && (md.status?.analysis?.successful ?? 0) + (md.status?.analysis?.failed ?? 0) + (md.status?.analysis?.inconclusive ?? 0) > 1) {
+    const rate = (errors: number, requests: number) => (requests > 0 ? pct(errors / requests) : '-');
+    out.push(
+      `  since analysis began: stable ${totals.stableRequests} requests (${rate(totals.stableErrors, totals.stableRequests)} errors), ` +
+        `candidate ${totals.requests} requests (${rate(totals.errors, totals.requests)} errors)`,
+    );
+  }
   if (p) {
     const verdict = p.value === undefined ? 'not computed: too few values' : `${p.value} (threshold ${p.threshold}${p.value > p.threshold ? ', exceeded' : ''})`;
     out.push(`  prediction shift (${p.statistic}, output ${p.output}): ${verdict}`);

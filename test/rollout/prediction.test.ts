@@ -142,6 +142,8 @@ describe('model-aware analysis with real runtime pods and steady traffic', () =>
     process.stderr.write(`[prediction] reseeded candidate held at 50%, latest measurement: ${JSON.stringify(last)}\n`);
     assert.ok(last.prediction!.value! <= THRESHOLD, JSON.stringify(last.prediction));
     assert.ok(last.requests > 0 && (last.stableRequests ?? 0) > 0, JSON.stringify(last));
+    const totals = held.status!.analysis!.totals!;
+    assert.ok(totals.requests >= last.requests && totals.stableRequests >= last.stableRequests! && totals.errors === 0, JSON.stringify(totals));
 
     const compare = await pluginText('compare', 'reseeded');
     process.stderr.write(`[prediction] kubectl modelship compare reseeded:\n${compare}`);
@@ -150,6 +152,7 @@ describe('model-aware analysis with real runtime pods and steady traffic', () =>
     assert.match(compare, /^\s+p99 latency\s+\S+ms\s+\S+ms$/m);
     assert.match(compare, /^\s+probabilities p50\s+\S+\s+\S+$/m);
     assert.match(compare, /prediction shift \(PSI, output probabilities\): [0-9.]+ \(threshold 0\.25\)$/m);
+    assert.match(compare, /since analysis began: stable \d+ requests \(0\.00% errors\), candidate \d+ requests \(0\.00% errors\)$/m);
 
     await annotate(suite.cluster, NS, 'reseeded', 'modelship.io/promote=full');
     const done = await waitFor('reseeded', 'version 2 to be stable and Ready', (m) => isReady(m) && m.status?.stableRevision?.version === '2' && m);

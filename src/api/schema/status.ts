@@ -112,6 +112,17 @@ export const AnalysisStatusSchema = Type.Object(
     measurements: Type.Optional(
       Type.Array(AnalysisMeasurementSchema, { description: 'The latest measurements, newest last (at most 10).', maxItems: 10, 'x-kubernetes-list-type': 'atomic' }),
     ),
+    totals: Type.Optional(
+      Type.Object(
+        {
+          requests: Type.Integer({ description: 'Requests the candidate served in all measured intervals.', format: 'int64', minimum: 0 }),
+          errors: Type.Integer({ description: 'Of those, answered with 5xx.', format: 'int64', minimum: 0 }),
+          stableRequests: Type.Integer({ description: 'Requests the stable revision served in the same intervals.', format: 'int64', minimum: 0 }),
+          stableErrors: Type.Integer({ description: 'Of those, answered with 5xx.', format: 'int64', minimum: 0 }),
+        },
+        { description: 'Both revisions\' requests and errors summed over every measurement of this candidate, for an A/B comparison held longer than ten intervals.' },
+      ),
+    ),
   },
   { description: 'Results of the analysis of the current candidate.' },
 );
