@@ -9,12 +9,14 @@
  *   CNN-sized model (light_resnet50): our runtime vs batched session.run in-process;
  *   health: /v2/health/ready p99, probed 50 times a second, while the CNN saturates inference;
  *   probes under abuse: /v2/health/live p99 and peak RSS while two clients send maximum-size requests
- *   back to back to the tiny model (bench/load/abuse.ts).
+ *   back to back to the tiny model (bench/load/abuse.ts);
+ *   prediction summaries: the tiny model with --prediction-summaries on vs off (bench/load/summaries.ts).
  *
  * Each contender and its yardstick are measured in alternating rounds and the best round of each counts:
  * on a shared machine, other work comes and goes, and alternating keeps both sides exposed to it alike.
  * Prints a table and, as its last line, a JSON summary.
- * Flags: --duration <s> (default 10), --connections <n> (default 16), --rounds <n> (default 3).
+ * Flags: --duration <s> (default 10), --connections <n> (default 16), --rounds <n> (default 3),
+ * --only summaries (just the summaries' on/off ratio).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,6 +33,7 @@ import { freePort, spawnServer } from './servers/spawn-server.ts';
 import { ABUSE_GOALS, probesUnderAbuse } from './load/abuse.ts';
 import type { AbuseResult } from './load/abuse.ts';
 import type { RunningServer } from './servers/spawn-server.ts';
+import { SUMMARIES_GOAL, benchSummaries } from './load/summaries.ts';
 
 const GOALS = { tinyVsSeed: 3.0, tinyVsRaw: 0.9, grpcVsRestBinary: 1.0, grpcVsRestJson: 1.0, cnnVsBatchedInProcess: 0.95, healthP99Ms: 10 };
 
@@ -39,6 +42,7 @@ const { values: flags } = parseArgs({
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '16' },
     rounds: { type: 'string', default: '3' },
+    only: { type: 'string' },
   },
 });
 const durationSeconds = Number(flags.duration);
@@ -264,10 +268,29 @@ async function benchCnn() {
   return { ours: bestOurs.measurement, inProcess: best(inProcessRounds, (round) => round.imagesPerSecond), health: worstHealth };
 }
 
+function summariesBench() {
+  log(`prediction summaries: ${rounds} alternating rounds of ${durationSeconds} s, tiny model on vs off`);
+  return benchSummaries({ scratch, features: FEATURES, connections, durationSeconds, rounds, log });
+}
+
+/** `--only summaries`: the one ratio, printed the same way, for a quick check. */
+async function onlySummaries(): Promise<void> {
+  const summaries = await summariesBench();
+  console.log(`summaries on vs off:        ${summaries.ratio.toFixed(3)} (goal >= ${SUMMARIES_GOAL}: ${summaries.ratio >= SUMMARIES_GOAL ? 'met' : 'MISSED'})`);
+  console.log(`CPU per request on vs off:  ${summaries.cpuRatio.toFixed(3)} (${summaries.onCpuMicrosPerRequest} vs ${summaries.offCpuMicrosPerRequest} us)`);
+  console.log(JSON.stringify({ durationSeconds, connections, rounds, summaries, met: { summariesOnVsOff: summaries.ratio >= SUMMARIES_GOAL } }));
+}
+
 async function main(): Promise<void> {
   log('preparing fixtures, wrk and the Python baseline');
   execFileSync(node, ['runtime/fixtures/setup.ts'], { cwd: repo, stdio: 'inherit' });
   ensureWrk(log);
+  if (flags.only === 'summaries') {
+    process.chdir(repo);
+    return onlySummaries();
+  } else if (flags.only !== undefined) {
+    throw new Error(`--only: unknown part "${flags.only}" (known: summaries)`);
+  }
   const ghz = ensureGhz(log);
   const python = ensureVenv(join(repo, 'bench/.venv'), join(repo, 'bench/requirements.txt'), log);
   process.chdir(repo);
@@ -279,6 +302,7 @@ async function main(): Promise<void> {
   const cnn = await benchCnn();
   log(`probes under abuse: two clients sending ${durationSeconds} s of maximum-size requests to the tiny model`);
   const abuse = await benchAbuse();
+  const summaries = await summariesBench();
   const loadAfter = loadavg()[0]!;
 
   const ratios = {
@@ -287,6 +311,7 @@ async function main(): Promise<void> {
     grpcVsRestBinary: tiny.grpc.requestsPerSecond / tiny.binary.requestsPerSecond,
     grpcVsRestJson: tiny.grpc.requestsPerSecond / tiny.ours.requestsPerSecond,
     cnnVsBatchedInProcess: cnn.ours.requestsPerSecond / cnn.inProcess.imagesPerSecond,
+    summariesOnVsOff: summaries.ratio,
   };
   const healthP99Ms = cnn.health.latencyMs.p99;
 
@@ -323,6 +348,8 @@ async function main(): Promise<void> {
   console.log(`health p99 ms:              ${verdict(healthP99Ms, GOALS.healthP99Ms, false)}`);
   console.log(`live p99 ms under abuse:    ${verdict(abuse.live.latencyMs.p99, ABUSE_GOALS.liveP99Ms, false)}`);
   console.log(`peak RSS MiB under abuse:   ${verdict(abuse.peakRssMiB, abuse.rssGoalMiB, false)}`);
+  console.log(`summaries on vs off:        ${verdict(ratios.summariesOnVsOff, SUMMARIES_GOAL, true)}`);
+  console.log(`CPU per request on vs off:  ${summaries.cpuRatio.toFixed(3)} (${summaries.onCpuMicrosPerRequest} vs ${summaries.offCpuMicrosPerRequest} us)`);
 
   const summary = {
     durationSeconds,
@@ -334,8 +361,9 @@ async function main(): Promise<void> {
     healthP99MsUnderTinyLoad: tiny.healthUnderTinyLoad.latencyMs.p99,
     abuse: { liveP99Ms: abuse.live.latencyMs.p99, liveProbes: abuse.live.ok, liveFailures: abuse.live.failures, idleRssMiB: abuse.idleRssMiB, peakRssMiB: abuse.peakRssMiB, rssGoalMiB: abuse.rssGoalMiB, answers: abuse.abusiveAnswers },
     loadAverage: { before: loadBefore, after: loadAfter, cpus: availableParallelism() },
+    summaries,
     ratios,
-    goals: GOALS,
+    goals: { ...GOALS, summariesOnVsOff: SUMMARIES_GOAL },
     met: {
       tinyVsSeed: ratios.tinyVsSeed >= GOALS.tinyVsSeed,
       tinyVsRaw: ratios.tinyVsRaw >= GOALS.tinyVsRaw,
@@ -345,6 +373,7 @@ async function main(): Promise<void> {
       healthP99Ms: healthP99Ms < GOALS.healthP99Ms,
       liveP99MsUnderAbuse: abuse.live.latencyMs.p99 < ABUSE_GOALS.liveP99Ms,
       peakRssUnderAbuse: abuse.peakRssMiB < abuse.rssGoalMiB,
+      summariesOnVsOff: ratios.summariesOnVsOff >= SUMMARIES_GOAL,
     },
   };
   console.log(JSON.stringify(summary));

@@ -1,6 +1,21 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import type { Counter, Gauge } from 'prom-client';
 import type { BatchObserver } from './inference/batcher.ts';
 import { InferenceStatistics } from './model/inference-statistics.ts';
+import type { Tensor } from './tensor/datatypes.ts';
+import { PredictionSummaries } from './predictions/prediction-summary.ts';
+import type { Labels, LiveCounts, Observer } from './metric-families.ts';
+import {
+  liveGauges,
+  modelGauge,
+  modelHistogram,
+  predictionFamilies,
+  rejectedCounter,
+  requestDurationHistogram,
+  requestsCounter,
+} from './metric-families.ts';
+
+export type { LiveCounts } from './metric-families.ts';
 
 /**
  * The runtime's Prometheus metrics. Names and labels are a contract with the operator's analysis
@@ -10,26 +25,22 @@ import { InferenceStatistics } from './model/inference-statistics.ts';
 /** `grpc` is the Open Inference Protocol over gRPC; its requests are counted with the HTTP status REST would answer. */
 export type Protocol = 'v1' | 'v2' | 'grpc';
 
-export interface LiveCounts {
-  inflightRequests(): number;
-  queueDepth(): number;
-}
-
-const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-const BATCH_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256];
-
-interface Observer {
-  observe(value: number): void;
-}
 interface Incrementer {
   inc(): void;
+}
+
+export interface RuntimeMetricsOptions {
+  /** Summarise what the model predicts (docs/adr/0008-prediction-summaries.md); on unless turned off. */
+  predictionSummaries?: boolean;
 }
 
 export class RuntimeMetrics implements BatchObserver {
   readonly registry = new Registry();
   /** The same events summed the way Triton's statistics extension reports them. */
   readonly statistics = new InferenceStatistics();
-  readonly #labels: { model: string; version: string };
+  /** What the model predicted, per output; undefined when turned off. */
+  readonly predictions: PredictionSummaries | undefined;
+  readonly #labels: Labels;
   readonly #requests: Counter<'model' | 'version' | 'protocol' | 'code'>;
   readonly #requestCounters = new Map<string, Incrementer>();
   readonly #rejected: Counter<'model' | 'version' | 'code'>;
@@ -40,89 +51,28 @@ export class RuntimeMetrics implements BatchObserver {
   readonly #modelLoadSeconds: Gauge<'model' | 'version'>;
   readonly #modelReady: Gauge<'model' | 'version'>;
 
-  constructor(model: string, version: string, live: LiveCounts) {
+  constructor(model: string, version: string, live: LiveCounts, options: RuntimeMetricsOptions = {}) {
     const labels = { model, version };
+    const registry = this.registry;
     this.#labels = labels;
-    const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
-
-    this.#requests = new Counter({
-      name: 'modelship_requests_total',
-      help: 'Inference requests that reached the model (authenticated, routed, decoded), by protocol and HTTP status code.',
-      labelNames: ['model', 'version', 'protocol', 'code'],
-      registers,
-    });
-    this.#rejected = new Counter({
-      name: 'modelship_rejected_requests_total',
-      help: 'Requests answered without reaching the model (auth failures, unknown routes or methods, unreadable or over-limit input), by HTTP status code.',
-      labelNames: ['model', 'version', 'code'],
-      registers,
-    });
-    const requestDuration = new Histogram({
-      name: 'modelship_request_duration_seconds',
-      help: 'Time from receiving an inference request to sending its answer.',
-      labelNames: ['model', 'version', 'protocol'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
+    collectDefaultMetrics({ register: registry });
+    this.#requests = requestsCounter(registry);
+    this.#rejected = rejectedCounter(registry);
+    const requestDuration = requestDurationHistogram(registry);
     this.#requestDurations = {
       v1: requestDuration.labels({ ...labels, protocol: 'v1' }),
       v2: requestDuration.labels({ ...labels, protocol: 'v2' }),
       grpc: requestDuration.labels({ ...labels, protocol: 'grpc' }),
     };
-    this.#queueDuration = new Histogram({
-      name: 'modelship_queue_duration_seconds',
-      help: 'Time a request waited for an inference worker.',
-      labelNames: ['model', 'version'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    }).labels(labels);
-    this.#inferenceDuration = new Histogram({
-      name: 'modelship_inference_duration_seconds',
-      help: 'Time onnxruntime spent running one batch.',
-      labelNames: ['model', 'version'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    }).labels(labels);
-    this.#batchSize = new Histogram({
-      name: 'modelship_batch_size',
-      help: 'Rows per batch sent to onnxruntime.',
-      labelNames: ['model', 'version'],
-      buckets: BATCH_SIZE_BUCKETS,
-      registers,
-    }).labels(labels);
-    // Gauges that mirror live state are read at scrape time rather than updated on every request.
-    new Gauge({
-      name: 'modelship_inflight_requests',
-      help: 'Inference requests received and not yet answered.',
-      labelNames: ['model', 'version'],
-      registers,
-      collect() {
-        this.set(labels, live.inflightRequests());
-      },
-    });
-    new Gauge({
-      name: 'modelship_queue_depth',
-      help: 'Inference requests waiting for a free worker.',
-      labelNames: ['model', 'version'],
-      registers,
-      collect() {
-        this.set(labels, live.queueDepth());
-      },
-    });
-    this.#modelLoadSeconds = new Gauge({
-      name: 'modelship_model_load_seconds',
-      help: 'Time the model took to verify, load and warm up.',
-      labelNames: ['model', 'version'],
-      registers,
-    });
-    this.#modelReady = new Gauge({
-      name: 'modelship_model_ready',
-      help: '1 when the model serves requests, 0 otherwise.',
-      labelNames: ['model', 'version'],
-      registers,
-    });
+    this.#queueDuration = modelHistogram(registry, labels, 'modelship_queue_duration_seconds', 'Time a request waited for an inference worker.', 'latency');
+    this.#inferenceDuration = modelHistogram(registry, labels, 'modelship_inference_duration_seconds', 'Time onnxruntime spent running one batch.', 'latency');
+    this.#batchSize = modelHistogram(registry, labels, 'modelship_batch_size', 'Rows per batch sent to onnxruntime.', 'batch');
+    liveGauges(registry, labels, live);
+    this.#modelLoadSeconds = modelGauge(registry, 'modelship_model_load_seconds', 'Time the model took to verify, load and warm up.');
+    this.#modelReady = modelGauge(registry, 'modelship_model_ready', '1 when the model serves requests, 0 otherwise.');
     this.#modelReady.set(labels, 0);
+    this.predictions = options.predictionSummaries === false ? undefined : new PredictionSummaries();
+    if (this.predictions) predictionFamilies(registry, labels, this.predictions);
   }
 
   get contentType(): string {
@@ -166,6 +116,16 @@ export class RuntimeMetrics implements BatchObserver {
     this.#batchSize.observe(rows);
     this.#inferenceDuration.observe(inferenceSeconds);
     this.statistics.batchFinished(rows, inferenceSeconds);
+  }
+
+  /** A batch's outputs, as onnxruntime returned them: every row of every request in it. */
+  predicted(outputs: Record<string, Tensor>): void {
+    this.predictions?.observe(outputs);
+  }
+
+  /** The model's outputs in its declared order, once it is loaded. */
+  outputsDeclared(names: readonly string[]): void {
+    this.predictions?.setOrder(names);
   }
 
   modelLoaded(seconds: number): void {

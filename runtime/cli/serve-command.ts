@@ -32,6 +32,7 @@ interface ServeFlags {
   authTokenFile?: string;
   executionProvider: ExecutionProvider;
   injectErrorRate: number;
+  predictionSummaries: 'on' | 'off';
   drainTimeoutSeconds: number;
   logLevel: string;
 }
@@ -94,6 +95,11 @@ export function serveCommand(): Command {
         .argParser(fraction),
     )
     .addOption(
+      envOption('--prediction-summaries <on|off>', 'count what the model predicts per output, for the operator\'s prediction check and A/B view')
+        .default('on')
+        .choices(['on', 'off']),
+    )
+    .addOption(
       envOption('--drain-timeout-seconds <s>', 'on SIGTERM, how long to wait for in-flight requests').default(30).argParser(nonNegativeNumber),
     )
     .addOption(envOption('--log-level <level>', 'pino log level').default('info').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']))
@@ -140,6 +146,7 @@ function settingsFrom(modelPath: string | undefined, flags: ServeFlags): Runtime
     },
     authToken: flags.authTokenFile === undefined ? undefined : readToken(flags.authTokenFile),
     injectErrorRate: flags.injectErrorRate,
+    predictionSummaries: flags.predictionSummaries === 'on',
     drainTimeoutMs: flags.drainTimeoutSeconds * 1000,
     logLevel: flags.logLevel,
   };

@@ -18,6 +18,8 @@ export interface InferenceWorkers {
 export interface BatchObserver {
   queued(seconds: number): void;
   batchFinished(rows: number, inferenceSeconds: number): void;
+  /** The batch's outputs, before they are split among its requests. */
+  predicted?(outputs: Record<string, Tensor>): void;
 }
 
 export interface BatcherOptions {
@@ -192,6 +194,7 @@ export class DynamicBatcher {
     this.#options.workers.run(inputs, transferList(inputs)).then(
       (result) => {
         this.#options.observer.batchFinished(rows, result.inferenceSeconds);
+        this.#options.observer.predicted?.(result.outputs);
         let parts: Record<string, Tensor>[];
         try {
           parts = splitRows(result.outputs, batch.map((request) => request.rows));

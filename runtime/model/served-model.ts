@@ -102,6 +102,7 @@ export class ServedModel {
       }
       this.#pool = pool;
       this.#signature = loaded.signature;
+      this.#metrics.outputsDeclared(loaded.signature.outputs.map((output) => output.name));
       this.#batchable = loaded.batchable && options.maxBatchSize > 1;
       this.#batcher = new DynamicBatcher({
         workers: pool,

@@ -25,6 +25,8 @@ export interface RuntimeSettings {
   timeouts: ServerTimeouts;
   authToken: string | undefined;
   injectErrorRate: number;
+  /** Count what the model predicts (docs/adr/0008-prediction-summaries.md). */
+  predictionSummaries: boolean;
   drainTimeoutMs: number;
   logLevel: string;
 }
@@ -40,7 +42,7 @@ export async function startRuntime(settings: RuntimeSettings): Promise<Server> {
   const metrics = new RuntimeMetrics(settings.model.name, settings.model.version, {
     inflightRequests: () => inflight.count,
     queueDepth: () => model?.queueDepth ?? 0,
-  });
+  }, { predictionSummaries: settings.predictionSummaries });
   model = new ServedModel(settings.model, log, metrics);
   const context: RuntimeContext = {
     model,

@@ -78,3 +78,13 @@ describe('the analysis tally', () => {
     assert.equal(recordMeasurement(failed, ok, 0), failed);
   });
 });
+
+test('the tally sums both revisions\' requests and errors over every measurement, beyond the ten kept', () => {
+  let tally = startAnalysis('abc');
+  for (let i = 0; i < 12; i++) {
+    const m = { time: '2026-11-27T20:00:00Z', phase: 'Successful' as const, requests: 1000, errorRate: 0.003, stableRequests: 3000, stableErrorRate: 0.001 };
+    tally = recordMeasurement(tally, m, 100);
+  }
+  assert.equal(tally.measurements?.length, 10);
+  assert.deepEqual(tally.totals, { requests: 12_000, errors: 36, stableRequests: 36_000, stableErrors: 36 });
+});

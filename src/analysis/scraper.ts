@@ -9,6 +9,8 @@ import type { AnalysisMeasurement } from '../api/types.ts';
 import type { Thresholds } from './judge.ts';
 import { judge } from './judge.ts';
 import { parseExposition } from './prometheus.ts';
+import type { PredictionCounts } from './predictions.ts';
+import { addPredictions, predictionCounts, predictionDelta } from './predictions.ts';
 import type { RequestCounters } from './runtime-metrics.ts';
 import { addCounters, counterDelta, emptyCounters, requestCounters } from './runtime-metrics.ts';
 
@@ -46,10 +48,22 @@ export interface ScraperOptions {
   timeoutMs?: number;
 }
 
+/** What one pod's /metrics said: its request counters and its prediction summaries. */
+interface PodCounts {
+  requests: RequestCounters;
+  predictions: PredictionCounts;
+}
+
+/** One revision's counts over the interval, summed over its pods. */
+interface RevisionWindow {
+  requests: RequestCounters;
+  predictions: PredictionCounts;
+}
+
 interface Baseline {
   candidate: string;
   at: number;
-  pods: Map<string, RequestCounters>;
+  pods: Map<string, PodCounts>;
 }
 
 export class MetricsScraper {
@@ -77,7 +91,7 @@ export class MetricsScraper {
     }
     const wanted = req.pods.filter((p) => p.revision === req.candidate || (req.stable !== undefined && p.revision === req.stable));
     const scrapeErrors: string[] = [];
-    const current = new Map<string, RequestCounters>();
+    const current = new Map<string, PodCounts>();
     await Promise.all(
       wanted.map(async (pod) => {
         try {
@@ -90,17 +104,13 @@ export class MetricsScraper {
     this.baselines.set(key, { candidate: req.candidate, at: started, pods: current });
     if (!samePrevious) return { nextInMs: req.intervalMs, scrapeErrors };
 
-    let candidate = emptyCounters();
-    let stable: RequestCounters | undefined;
-    for (const pod of wanted) {
-      const now = current.get(pod.uid);
-      if (!now) continue;
-      // A pod we did not see last time started since (or could not be read then): all it counted is new.
-      const delta = counterDelta(samePrevious.pods.get(pod.uid) ?? emptyCounters(), now);
-      if (pod.revision === req.candidate) candidate = addCounters(candidate, delta);
-      else stable = addCounters(stable ?? emptyCounters(), delta);
-    }
-    const measurement = judge({ candidate, ...(stable ? { stable } : {}) }, req.thresholds, new Date(started));
+    const { candidate, stable } = windows(wanted, req, samePrevious.pods, current);
+    const window = {
+      candidate: candidate.requests,
+      ...(stable ? { stable: stable.requests } : {}),
+      predictions: { candidate: candidate.predictions, ...(stable ? { stable: stable.predictions } : {}) },
+    };
+    const measurement = judge(window, req.thresholds, new Date(started));
     if (scrapeErrors.length > 0) measurement.message = `${measurement.message ?? ''} (could not read ${scrapeErrors.length} pod(s))`.trim();
     return { measurement, nextInMs: req.intervalMs, scrapeErrors };
   }
@@ -110,9 +120,30 @@ export class MetricsScraper {
     this.baselines.delete(key);
   }
 
-  private async scrape(pod: PodTarget): Promise<RequestCounters> {
+  private async scrape(pod: PodTarget): Promise<PodCounts> {
     const res = await this.fetch(`http://${pod.hostPort}/metrics`, { signal: AbortSignal.timeout(this.timeoutMs) });
     if (!res.ok) throw new Error(`/metrics answered ${res.status}`);
-    return requestCounters(parseExposition(await res.text()));
+    const families = parseExposition(await res.text());
+    return { requests: requestCounters(families), predictions: predictionCounts(families) };
   }
+}
+
+/**
+ * The candidate's and the stable revision's counts over the interval. A pod we did not see last time
+ * started since (or could not be read then): all it counted is new.
+ */
+function windows(pods: PodTarget[], req: MeasureRequest, previous: Map<string, PodCounts>, current: Map<string, PodCounts>): { candidate: RevisionWindow; stable?: RevisionWindow } {
+  const candidate: RevisionWindow = { requests: emptyCounters(), predictions: new Map() };
+  let stable: RevisionWindow | undefined;
+  for (const pod of pods) {
+    const now = current.get(pod.uid);
+    if (!now) continue;
+    const before = previous.get(pod.uid);
+    const requests = counterDelta(before?.requests ?? emptyCounters(), now.requests);
+    const predictions = predictionDelta(before?.predictions ?? new Map(), now.predictions);
+    const into = pod.revision === req.candidate ? candidate : (stable ??= { requests: emptyCounters(), predictions: new Map() });
+    into.requests = addCounters(into.requests, requests);
+    into.predictions = addPredictions(into.predictions, predictions);
+  }
+  return { candidate, ...(stable ? { stable } : {}) };
 }

@@ -94,6 +94,8 @@ test('the Defaulted types require exactly the fields that carry a schema default
     'rollout.analysis.failureLimit',
     'rollout.analysis.interval',
     'rollout.analysis.minRequests',
+    'rollout.analysis.prediction.minSamples',
+    'rollout.analysis.prediction.statistic',
     'rollout.blueGreen.scaleDownDelaySeconds',
     'rollout.progressDeadlineSeconds',
     'rollout.strategy',

@@ -16,6 +16,8 @@ import type {
   ModelDeploymentStatusSchema,
   ModelSourceSchema,
   PauseSchema,
+  PredictionCheckSchema,
+  PredictionComparisonSchema,
   RetiringRevisionSchema,
   RolloutSchema,
   RuntimeSchema,
@@ -28,6 +30,7 @@ export type Autoscaling = Static<typeof AutoscalingSchema>;
 export type Pause = Static<typeof PauseSchema>;
 export type CanaryStep = Static<typeof CanaryStepSchema>;
 export type Analysis = Static<typeof AnalysisSchema>;
+export type PredictionCheck = Static<typeof PredictionCheckSchema>;
 export type BlueGreen = Static<typeof BlueGreenSchema>;
 export type Rollout = Static<typeof RolloutSchema>;
 export type ModelDeploymentSpec = Static<typeof ModelDeploymentSpecSchema>;
@@ -38,6 +41,7 @@ export type StableRevision = Static<typeof StableRevisionSchema>;
 export type CanaryRevision = Static<typeof CanaryRevisionSchema>;
 export type RetiringRevision = Static<typeof RetiringRevisionSchema>;
 export type AnalysisMeasurement = Static<typeof AnalysisMeasurementSchema>;
+export type PredictionComparison = Static<typeof PredictionComparisonSchema>;
 export type AnalysisStatus = Static<typeof AnalysisStatusSchema>;
 export type HistoryEntry = Static<typeof HistoryEntrySchema>;
 export type ModelDeploymentStatus = Static<typeof ModelDeploymentStatusSchema>;
@@ -64,7 +68,10 @@ export interface ModelDeploymentList {
 
 type WithRequired<T, K extends keyof T> = T & Required<Pick<T, K>>;
 
-export type DefaultedAnalysis = WithRequired<Analysis, 'interval' | 'minRequests' | 'failureLimit'>;
+export type DefaultedPredictionCheck = WithRequired<PredictionCheck, 'statistic' | 'minSamples'>;
+export type DefaultedAnalysis = Omit<WithRequired<Analysis, 'interval' | 'minRequests' | 'failureLimit'>, 'prediction'> & {
+  prediction?: DefaultedPredictionCheck;
+};
 export type DefaultedBlueGreen = WithRequired<BlueGreen, 'scaleDownDelaySeconds'>;
 export type DefaultedAutoscaling = WithRequired<Autoscaling, 'minReplicas' | 'targetCPUUtilizationPercentage'>;
 export type DefaultedRollout = Omit<Rollout, 'analysis' | 'blueGreen'> &

@@ -67,7 +67,7 @@ test('status of a canary shows both revisions with weights, the current step, an
   assert.match(text, /^\s+>\s+2\s+setWeight 50%\s+current, for 40s$/m);
   assert.match(text, /^\s+3\s+pause until promoted$/m);
   assert.match(text, /^Analysis: Running \(3 successful, 0 failed, 1 inconclusive; failure limit 1\)$/m);
-  assert.match(text, /^\s+30s\s+Successful\s+120\s+0\.00%\s+12\.5ms\s+11\.2ms$/m);
+  assert.match(text, /^\s+30s\s+Successful\s+120\s+0\.00%\s+12\.5ms\s+11\.2ms\s+-$/m);
   assert.match(text, /^\s+Reconciling\s+True\s+CanaryStep\s+5m/m);
   assert.match(text, /^\s+40s \(x2\)\s+Normal\s+CanaryWeight\s+Canary at 50%$/m);
   // Events come oldest first, like kubectl describe.

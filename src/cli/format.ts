@@ -5,6 +5,7 @@
 import { ANNOTATIONS, CONDITION_TYPES } from '../api/constants.ts';
 import { servedModelName } from '../api/defaults.ts';
 import type { CanaryStep, Condition, ModelDeployment } from '../api/types.ts';
+import { comparisonLines } from './compare.ts';
 
 /** A core/v1 Event, as much of it as the status view shows. */
 export interface EventView {
@@ -103,6 +104,7 @@ export function renderStatus(md: ModelDeployment, events: EventView[], now: numb
     ...revisionLines(md, now),
     ...stepLines(md, now),
     ...analysisLines(md, now),
+    ...comparisonLines(md, now),
     ...conditionLines(md, now),
     ...pendingLines(md),
     ...eventLines(events, now),
@@ -180,9 +182,10 @@ function analysisLines(md: ModelDeployment, now: number): string[] {
     m.errorRate === undefined ? '-' : `${(m.errorRate * 100).toFixed(2)}%`,
     m.p99LatencyMs === undefined ? '-' : `${round(m.p99LatencyMs)}ms`,
     m.stableP99LatencyMs === undefined ? '-' : `${round(m.stableP99LatencyMs)}ms`,
+    m.prediction?.value === undefined ? '-' : String(m.prediction.value),
     m.message ?? '',
   ]);
-  return [...out, ...table(['AGE', 'PHASE', 'REQUESTS', 'ERRORS', 'P99', 'STABLE P99', 'MESSAGE'], rows, '  ')];
+  return [...out, ...table(['AGE', 'PHASE', 'REQUESTS', 'ERRORS', 'P99', 'STABLE P99', 'SHIFT', 'MESSAGE'], rows, '  ')];
 }
 
 function conditionLines(md: ModelDeployment, now: number): string[] {

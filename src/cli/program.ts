@@ -16,6 +16,7 @@ import type { KubeList } from '../kube/object.ts';
 import { planControl, type Control } from './controls.ts';
 import { CliError } from './errors.ts';
 import { renderHistory, renderStatus, type EventView } from './format.ts';
+import { latestComparison, renderComparison } from './compare.ts';
 import { directTransport, parsePayload, predict, proxyTransport, type Protocol, type Transport } from './predict.ts';
 
 export interface KubeFlags {
@@ -172,6 +173,16 @@ function addReadCommands(program: Command, io: CliIO, session: Connect): void {
       const md = await getModelDeployment(s, name);
       const events = opts.output === 'text' ? await listEvents(s, md) : [];
       print(io, opts.output, md, () => renderStatus(md, events, io.now()));
+    });
+
+  program
+    .command('compare')
+    .description('A/B view: the stable revision and the candidate side by side (requests, errors, latency, predictions) over the latest analysis interval')
+    .argument('<name>', 'ModelDeployment name')
+    .addOption(outputOption())
+    .action(async (name: string, opts: { output: string }, cmd: Command) => {
+      const md = await getModelDeployment(session(cmd), name);
+      print(io, opts.output, latestComparison(md) ?? {}, () => renderComparison(md, io.now()));
     });
 
   program

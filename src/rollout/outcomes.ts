@@ -48,7 +48,7 @@ export function rollback(p: Pass, outcome: 'RolledBack' | 'Aborted', reason: str
     p.candidate = undefined;
     p.event('Warning', 'UndoFailed', `${ANNOTATIONS.undo}: gave up on ${label}: ${message}`);
   } else {
-    if (reason === REASONS.analysisFailed && p.analysis?.hash === candidate.hash) p.analysis = { ...p.analysis, phase: 'Failed' };
+    if ((reason === REASONS.analysisFailed || reason === REASONS.predictionShift) && p.analysis?.hash === candidate.hash) p.analysis = { ...p.analysis, phase: 'Failed' };
     endCandidate(p, outcome, reason, message);
     p.held = true;
     const verb = outcome === 'Aborted' ? 'aborted' : 'rolled back';

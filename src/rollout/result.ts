@@ -116,6 +116,7 @@ function analysisRequest(p: Pass): RolloutPlan['analysis'] {
       ...(a.maxErrorRate !== undefined ? { maxErrorRate: a.maxErrorRate } : {}),
       ...(a.maxP99LatencyMs !== undefined ? { maxP99LatencyMs: a.maxP99LatencyMs } : {}),
       ...(a.maxP99LatencyRatio !== undefined ? { maxP99LatencyRatio: a.maxP99LatencyRatio } : {}),
+      ...(a.prediction !== undefined ? { prediction: a.prediction } : {}),
     },
   };
 }

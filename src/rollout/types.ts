@@ -74,6 +74,8 @@ export const REASONS = {
   completed: 'RolloutCompleted',
   deadline: 'ProgressDeadlineExceeded',
   analysisFailed: 'AnalysisFailed',
+  /** Analysis failed and the deciding measurement's predictions shifted beyond the prediction check's threshold. */
+  predictionShift: 'PredictionShift',
   abort: 'AbortRequested',
   undo: 'UndoRequested',
   superseded: 'Superseded',

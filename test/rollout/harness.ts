@@ -148,6 +148,8 @@ export interface SteadyTrafficOptions {
   headers?: Record<string, string>;
   /** `grpc`: ModelInfer on the Service's grpc port instead of REST on its http port. */
   protocol?: 'http' | 'grpc';
+  /** The REST request body, made anew for each request; default: one row for the linear-regression fixture. */
+  body?: () => string;
 }
 
 /**
@@ -158,6 +160,7 @@ export interface SteadyTrafficOptions {
 const RETRY_ATTEMPTS = 10;
 
 const running = new Set<SteadyTraffic>();
+
 
 /** Stops every client still sending: for an after() hook, so a failed test does not keep the file alive. */
 export async function stopAllTraffic(): Promise<void> {
@@ -198,7 +201,7 @@ export class SteadyTraffic {
     this.namespace = namespace;
     this.service = service;
     this.model = model;
-    this.opts = { concurrency: 2, gapMs: 15, retry5xx: false, headers: {}, protocol: 'http', ...opts };
+    this.opts = { concurrency: 2, gapMs: 15, retry5xx: false, headers: {}, protocol: 'http', body: () => INFER_BODY, ...opts };
   }
 
   async start(): Promise<void> {
@@ -264,11 +267,12 @@ export class SteadyTraffic {
   private async send(): Promise<{ status: number; version?: string; error: string }> {
     const label = `${this.service} at ${this.address}`;
     if (this.opts.protocol === 'grpc') return grpcInfer(this.address, this.model, label);
+    const body = this.opts.body();
     try {
       const res = await fetch(`http://${this.address}/v2/models/${this.model}/infer`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', connection: 'close', ...this.opts.headers },
-        body: INFER_BODY,
+        body,
         signal: AbortSignal.timeout(10_000),
       });
       const text = await res.text();

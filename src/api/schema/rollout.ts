@@ -30,6 +30,41 @@ export const CanaryStepSchema = Type.Object(
   },
 );
 
+export const PredictionCheckSchema = Type.Object(
+  {
+    output: Type.Optional(
+      Type.String({ description: 'Which output of the model to compare, by name. Unset: the model\'s first output.', minLength: 1, maxLength: 253 }),
+    ),
+    statistic: Type.Optional(
+      OneOf(['PSI'] as const, {
+        description:
+          'How the candidate\'s predictions are compared with the stable revision\'s over the same interval. PSI: the population ' +
+          'stability index, over the classes of a class output or over ten ranges of a numeric one (docs/rollouts.md).',
+        default: 'PSI',
+      }),
+    ),
+    threshold: Type.Number({
+      description: 'Highest acceptable statistic; above it the measurement fails. For PSI: 0.1 is a common alarm, 0.25 a major shift.',
+      minimum: 0,
+      maximum: 100,
+    }),
+    minSamples: Type.Optional(
+      Type.Integer({
+        description: 'Fewest predicted values each revision must have returned in an interval for the check to count; fewer leaves it unjudged.',
+        format: 'int32',
+        minimum: 1,
+        maximum: 10000000,
+        default: 100,
+      }),
+    ),
+  },
+  {
+    description:
+      'Judge the candidate by what it predicts: compare the distribution of one output with the stable revision\'s from the same ' +
+      'interval, from the runtime pods\' prediction summaries. A failure rolls back with reason PredictionShift.',
+  },
+);
+
 const WEIGHTS = 'self.filter(s, has(s.setWeight)).map(s, s.setWeight)';
 
 export const AnalysisSchema = Type.Object(
@@ -63,6 +98,7 @@ export const AnalysisSchema = Type.Object(
         default: 20,
       }),
     ),
+    prediction: Type.Optional(PredictionCheckSchema),
     failureLimit: Type.Optional(
       Type.Integer({
         description: 'Failed measurements tolerated. One more than this rolls the candidate back. 0: the first failure rolls back.',
@@ -79,8 +115,8 @@ export const AnalysisSchema = Type.Object(
       'blue-green promotion, the candidate is measured every interval against these thresholds.',
     ...validations(
       cel(
-        'has(self.maxErrorRate) || has(self.maxP99LatencyMs) || has(self.maxP99LatencyRatio)',
-        'set at least one threshold: maxErrorRate, maxP99LatencyMs or maxP99LatencyRatio',
+        'has(self.maxErrorRate) || has(self.maxP99LatencyMs) || has(self.maxP99LatencyRatio) || has(self.prediction)',
+        'set at least one threshold: maxErrorRate, maxP99LatencyMs or maxP99LatencyRatio, or a prediction check',
         { reason: 'FieldValueRequired' },
       ),
     ),

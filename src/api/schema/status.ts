@@ -59,6 +59,31 @@ export const RetiringRevisionSchema = Type.Object(
   { description: 'A previous stable revision kept running for a while after a BlueGreen switch.' },
 );
 
+export const PredictionDistributionSchema = Type.Object(
+  {
+    samples: Type.Integer({ description: 'Values of the output the revision returned in the interval.', format: 'int64', minimum: 0 }),
+    p10: Type.Optional(Type.Number({ description: 'Numeric output: 10th percentile of the values (within 5%).' })),
+    p50: Type.Optional(Type.Number({ description: 'Numeric output: median of the values (within 5%).' })),
+    p90: Type.Optional(Type.Number({ description: 'Numeric output: 90th percentile of the values (within 5%).' })),
+    classes: Type.Optional(
+      Type.Record(Type.String(), Type.Number(), { description: 'Class output: share (0-1) of each of the most frequent classes.', maxProperties: 8 }),
+    ),
+  },
+  { description: 'What one revision predicted in the interval.' },
+);
+
+export const PredictionComparisonSchema = Type.Object(
+  {
+    output: Type.String({ description: 'The output compared.', maxLength: 253 }),
+    statistic: OneOf(['PSI'] as const, { description: 'The statistic: PSI, the population stability index.' }),
+    value: Type.Optional(Type.Number({ description: 'The statistic, candidate against stable; absent while either returned fewer than minSamples values.' })),
+    threshold: Type.Number({ description: 'The threshold it was judged against.' }),
+    candidate: PredictionDistributionSchema,
+    stable: Type.Optional(PredictionDistributionSchema),
+  },
+  { description: 'The candidate\'s and the stable revision\'s predictions side by side, and the shift between them.' },
+);
+
 export const AnalysisMeasurementSchema = Type.Object(
   {
     time: Time('When the measurement was taken.'),
@@ -67,6 +92,11 @@ export const AnalysisMeasurementSchema = Type.Object(
     errorRate: Type.Optional(Type.Number({ description: 'Fraction of those requests answered with 5xx.' })),
     p99LatencyMs: Type.Optional(Type.Number({ description: 'Candidate 99th-percentile request latency, in milliseconds.' })),
     stableP99LatencyMs: Type.Optional(Type.Number({ description: 'Stable 99th-percentile request latency over the same interval, in milliseconds.' })),
+    p50LatencyMs: Type.Optional(Type.Number({ description: 'Candidate median request latency, in milliseconds.' })),
+    stableRequests: Type.Optional(Type.Integer({ description: 'Requests the stable revision served in the same interval.', format: 'int64', minimum: 0 })),
+    stableErrorRate: Type.Optional(Type.Number({ description: 'Fraction of the stable revision\'s requests answered with 5xx.' })),
+    stableP50LatencyMs: Type.Optional(Type.Number({ description: 'Stable median request latency, in milliseconds.' })),
+    prediction: Type.Optional(PredictionComparisonSchema),
     message: Type.Optional(Type.String({ description: 'Which threshold failed, in words.', maxLength: 1024 })),
   },
   { description: 'One analysis measurement.' },
@@ -81,6 +111,17 @@ export const AnalysisStatusSchema = Type.Object(
     inconclusive: Type.Integer({ description: 'Inconclusive measurements so far.', format: 'int32', minimum: 0 }),
     measurements: Type.Optional(
       Type.Array(AnalysisMeasurementSchema, { description: 'The latest measurements, newest last (at most 10).', maxItems: 10, 'x-kubernetes-list-type': 'atomic' }),
+    ),
+    totals: Type.Optional(
+      Type.Object(
+        {
+          requests: Type.Integer({ description: 'Requests the candidate served in all measured intervals.', format: 'int64', minimum: 0 }),
+          errors: Type.Integer({ description: 'Of those, answered with 5xx.', format: 'int64', minimum: 0 }),
+          stableRequests: Type.Integer({ description: 'Requests the stable revision served in the same intervals.', format: 'int64', minimum: 0 }),
+          stableErrors: Type.Integer({ description: 'Of those, answered with 5xx.', format: 'int64', minimum: 0 }),
+        },
+        { description: 'Both revisions\' requests and errors summed over every measurement of this candidate, for an A/B comparison held longer than ten intervals.' },
+      ),
     ),
   },
   { description: 'Results of the analysis of the current candidate.' },
@@ -97,7 +138,7 @@ export const HistoryEntrySchema = Type.Object(
       description: 'Promoted (became stable), RolledBack (failed and traffic went back to stable), or Aborted (by modelship.io/abort).',
     }),
     time: Time('When the outcome was reached.'),
-    reason: Type.String({ description: 'CamelCase reason, e.g. RolloutCompleted, AnalysisFailed, ProgressDeadlineExceeded, ChecksumMismatch.', maxLength: 1024 }),
+    reason: Type.String({ description: 'CamelCase reason, e.g. RolloutCompleted, AnalysisFailed, PredictionShift, ProgressDeadlineExceeded, ChecksumMismatch.', maxLength: 1024 }),
     message: Type.Optional(Type.String({ description: 'Details for people.', maxLength: 32768 })),
   },
   { description: 'One finished rollout of a revision.' },

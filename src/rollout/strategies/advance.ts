@@ -2,6 +2,7 @@
 // strategy; otherwise the strategy (or the first revision, or an undo) decides its size and state.
 
 import { ANNOTATIONS } from '../../api/constants.ts';
+import type { AnalysisMeasurement } from '../../api/types.ts';
 import { recordMeasurement, startAnalysis } from '../../analysis/judge.ts';
 import { rollback } from '../outcomes.ts';
 import type { Pass } from '../pass.ts';
@@ -49,6 +50,12 @@ function analysisFailed(p: Pass): boolean {
     p.event('Warning', 'AnalysisMeasurementFailed', `version ${candidate.version}: ${m.measurement.message ?? 'a threshold was exceeded'} (${p.analysis.failed} failed, failureLimit ${failureLimit})`);
   }
   if (p.analysis.phase !== 'Failed') return false;
-  rollback(p, 'RolledBack', REASONS.analysisFailed, m.measurement.message ?? 'analysis failed');
+  rollback(p, 'RolledBack', failureReason(m.measurement), m.measurement.message ?? 'analysis failed');
   return true;
+}
+
+/** PredictionShift when the deciding measurement's predictions moved past the threshold, else AnalysisFailed. */
+function failureReason(m: AnalysisMeasurement): string {
+  const shift = m.prediction;
+  return shift?.value !== undefined && shift.value > shift.threshold ? REASONS.predictionShift : REASONS.analysisFailed;
 }
