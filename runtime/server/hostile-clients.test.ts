@@ -85,6 +85,18 @@ describe('a runtime facing oversized, deep and out-of-range requests', () => {
     assert.equal((await postJson(`${base}/v1/models/diabetes:predict`, { instances: Array(1024).fill(ROW) })).status, 200);
   });
 
+  test('a body over 1 MiB within the limits (decoded on the decode thread) is answered like the same request small', async () => {
+    const rows = Array.from({ length: 1024 }, (_, row) => ROW.map((value, column) => value * (row + column)));
+    const small = await postJson(`${base}/v1/models/diabetes:predict`, { instances: rows });
+    const padded = `${JSON.stringify({ instances: rows })}${' '.repeat(2 * 1024 * 1024)}`;
+    const large = await postJson(`${base}/v1/models/diabetes:predict`, padded);
+    assert.equal(large.status, 200, JSON.stringify(large.body).slice(0, 300));
+    assert.deepEqual(large.body, small.body);
+    const v2 = await postJson(`${base}/v2/models/diabetes/infer`, `${JSON.stringify(infer(3))}${' '.repeat(2 * 1024 * 1024)}`);
+    assert.equal(v2.status, 200);
+    assert.equal(v2.body.outputs[0].shape[0], 3);
+  });
+
   test('a 60 MiB body of millions of rows is refused after a few MiB, while it is still being sent', async () => {
     const rows = Buffer.from(`${JSON.stringify(ROW)},`.repeat(4096));
     const total = 60 * 1024 * 1024;

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Protocol } from '../metrics.ts';
 import type { ModelSignature } from '../model/signature.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import { parseV2InferRequest } from '../protocol/v2-infer-request.ts';
@@ -14,6 +13,7 @@ import type { RequestLimits } from '../protocol/request-limits.ts';
 import { JudgedRequest } from './judged-request.ts';
 import { errorAnswer, sendError, sendJson } from './respond.ts';
 import { checkModelAddress } from './model-address.ts';
+import type { DecodedRequest, DecodeJob } from '../decode/decode-job.ts';
 
 /**
  * The two inference endpoints share one path through the process: authorise, find the model, check it is
@@ -29,8 +29,10 @@ interface Decoded {
 
 /** What differs between the protocols: how a request body becomes tensors and outputs become an answer. */
 interface ProtocolCodec<Request extends Decoded> {
-  protocol: Protocol;
+  protocol: DecodeJob['protocol'];
   decode(body: Buffer, req: IncomingMessage, signature: ModelSignature, limits: RequestLimits): Request;
+  /** The same decode's answer when a decode thread ran it (off-thread-decoder.ts). */
+  fromDecoded(decoded: DecodedRequest): Request;
   /** Where the JSON part of the body ends, for the guard; undefined when it is all JSON. */
   jsonBytes(req: IncomingMessage): number | undefined;
   encode(context: RuntimeContext, request: Request, outputs: Record<string, Tensor>, signature: ModelSignature): EncodedResponse;
@@ -39,6 +41,10 @@ interface ProtocolCodec<Request extends Decoded> {
 const V2_CODEC: ProtocolCodec<ReturnType<typeof parseV2InferRequest>> = {
   protocol: 'v2',
   decode: (body, req, signature, limits) => parseV2InferRequest(body, headerValue(req, 'inference-header-content-length'), signature, limits),
+  fromDecoded: (decoded) => {
+    if (decoded.protocol !== 'v2') throw new Error(`a V2 request was decoded as ${decoded.protocol}`);
+    return decoded.request;
+  },
   jsonBytes: (req) => {
     const header = headerValue(req, 'inference-header-content-length');
     const bytes = header === undefined ? Number.NaN : Number(header);
@@ -51,6 +57,10 @@ const V2_CODEC: ProtocolCodec<ReturnType<typeof parseV2InferRequest>> = {
 const V1_CODEC: ProtocolCodec<Decoded> = {
   protocol: 'v1',
   decode: (body, _req, signature, limits) => ({ inputs: parseV1PredictRequest(body, signature, limits) }),
+  fromDecoded: (decoded) => {
+    if (decoded.protocol !== 'v1') throw new Error(`a V1 request was decoded as ${decoded.protocol}`);
+    return { inputs: decoded.inputs };
+  },
   jsonBytes: () => undefined,
   encode: (_context, _request, outputs, signature) => ({ body: encodeV1Predictions(outputs, signature), jsonLength: undefined }),
 };
@@ -81,7 +91,7 @@ async function answerInference<Request extends Decoded>(
       throw new ProtocolError(503, context.model.notReadyReason() ?? 'model is not ready');
     }
     const body = await receiveBody(context, req, codec.jsonBytes(req));
-    const request = codec.decode(body, req, signature, context.limits);
+    const request = await decode(context, req, body, signature, codec);
     judged.reachedModel();
     const outputs = await context.model.infer(request.inputs);
     const encoded = codec.encode(context, request, outputs, signature);
@@ -135,6 +145,28 @@ function stopReading(req: IncomingMessage): void {
     socket.end();
     setTimeout(() => socket.destroy(), UNREAD_LINGER_MS).unref();
   };
+}
+
+/**
+ * Bodies from this size on are decoded on the decode thread. JSON.parse and the typed-array conversion cost
+ * about 8-10 ms per MiB here, so a body under it holds the HTTP thread ~10 ms at most; the hop to the thread
+ * and back costs a fraction of a millisecond, which only the larger bodies pay (the tiny model's requests
+ * are a few hundred bytes, a CNN image in binary 0.6 MB).
+ */
+export const DECODE_OFF_THREAD_FROM_BYTES = 1024 * 1024;
+
+function decode<Request extends Decoded>(
+  context: RuntimeContext,
+  req: IncomingMessage,
+  body: Buffer,
+  signature: ModelSignature,
+  codec: ProtocolCodec<Request>,
+): Request | Promise<Request> {
+  if (body.length < DECODE_OFF_THREAD_FROM_BYTES) return codec.decode(body, req, signature, context.limits);
+  const headerLength = headerValue(req, 'inference-header-content-length');
+  return context.decoder
+    .decode({ protocol: codec.protocol, body, headerLength, signature, limits: context.limits })
+    .then((decoded) => codec.fromDecoded(decoded));
 }
 
 /** The body, with the JSON guard watching it and the request known as still arriving until it is complete. */
