@@ -8,6 +8,8 @@ import type { Tensor } from '../tensor/datatypes.ts';
 import { encodeV1Predictions, parseV1PredictRequest } from '../protocol/v1-predict.ts';
 import type { RuntimeContext } from './context.ts';
 import { readBody } from './read-body.ts';
+import type { BodyWatcher } from './read-body.ts';
+import { BinaryHeaderCheck } from './binary-header-check.ts';
 import { GUARD_FROM_BYTES, JsonGuard } from './json-guard.ts';
 import type { RequestLimits } from '../protocol/request-limits.ts';
 import { JudgedRequest } from './judged-request.ts';
@@ -90,7 +92,7 @@ async function answerInference<Request extends Decoded>(
     if (signature === undefined || context.model.state.phase === 'failed') {
       throw new ProtocolError(503, context.model.notReadyReason() ?? 'model is not ready');
     }
-    const body = await receiveBody(context, req, codec.jsonBytes(req));
+    const body = await receiveBody(context, req, codec.jsonBytes(req), signature);
     const request = await decode(context, req, body, signature, codec);
     judged.reachedModel();
     const outputs = await context.model.infer(request.inputs);
@@ -109,8 +111,12 @@ async function answerInference<Request extends Decoded>(
     const answer = errorAnswer(error);
     judged.status = answer.status;
     if (answer.unexpected) context.log.error({ err: error, path: req.url }, 'inference request failed unexpectedly');
+    // A connection with a large body left unread cannot carry another request: the answer closes it.
+    if (!req.complete && largeBodyLeft(req)) {
+      stopReading(req);
+      res.setHeader('connection', 'close');
+    }
     sendError(res, answer.status, answer.message);
-    if (!req.complete && largeBodyLeft(req)) stopReading(req);
   } finally {
     judged.finish();
   }
@@ -169,16 +175,32 @@ function decode<Request extends Decoded>(
     .then((decoded) => codec.fromDecoded(decoded));
 }
 
-/** The body, with the JSON guard watching it and the request known as still arriving until it is complete. */
-async function receiveBody(context: RuntimeContext, req: IncomingMessage, jsonBytes: number | undefined): Promise<Buffer> {
+/**
+ * A binary-extension header up to this size is checked as soon as it has arrived (binary-header-check.ts),
+ * which parses it once more at the end; larger ones (rare: JSON tensors beside binary ones) are left to the
+ * JSON guard and the decoder.
+ */
+const EARLY_HEADER_CHECK_MAX_BYTES = 1024 * 1024;
+
+/** The body, with its watchers, and the request known as still arriving until it is complete. */
+async function receiveBody(context: RuntimeContext, req: IncomingMessage, jsonBytes: number | undefined, signature: ModelSignature): Promise<Buffer> {
   context.inflight.receiving.add(req);
   try {
-    // Bodies declared small go straight to JSON.parse (json-guard.ts says why); no guard is even built.
-    const watcher = largeBodyLeft(req) ? new JsonGuard(context.limits, jsonBytes) : undefined;
-    return await readBody(req, context.maxBodyBytes, watcher);
+    return await readBody(req, context.maxBodyBytes, bodyWatchers(context, req, jsonBytes, signature));
   } finally {
     context.inflight.receiving.delete(req);
   }
+}
+
+/** Bodies declared small go straight to the decoder (json-guard.ts says why): no watcher is even built. */
+function bodyWatchers(context: RuntimeContext, req: IncomingMessage, jsonBytes: number | undefined, signature: ModelSignature): BodyWatcher[] {
+  if (!largeBodyLeft(req)) return [];
+  const watchers: BodyWatcher[] = [new JsonGuard(context.limits, jsonBytes)];
+  if (jsonBytes !== undefined && jsonBytes <= EARLY_HEADER_CHECK_MAX_BYTES) {
+    const declared = req.headers['content-length'];
+    watchers.push(new BinaryHeaderCheck(jsonBytes, declared === undefined ? undefined : Number(declared), signature, context.limits));
+  }
+  return watchers;
 }
 
 function headerValue(req: IncomingMessage, name: string): string | undefined {

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { ProtocolError } from '../protocol/errors.ts';
 
-/** Sees each chunk as it arrives and throws to stop reading (see json-guard.ts). */
+/** Sees each chunk as it arrives and throws to stop reading (see json-guard.ts, binary-header-check.ts). */
 export interface BodyWatcher {
   feed(chunk: Uint8Array): void;
 }
@@ -10,7 +10,7 @@ export interface BodyWatcher {
  * Reads a request body up to `limit` bytes. Done by hand rather than with express.json: infer bodies are
  * parsed exactly once, by the protocol decoder, and the binary tensor extension needs the raw bytes anyway.
  */
-export function readBody(req: IncomingMessage, limit: number, watcher?: BodyWatcher): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number, watchers: readonly BodyWatcher[] = []): Promise<Buffer> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) {
     return Promise.reject(tooLarge(limit));
@@ -26,7 +26,7 @@ export function readBody(req: IncomingMessage, limit: number, watcher?: BodyWatc
         return;
       }
       try {
-        watcher?.feed(chunk);
+        for (const watcher of watchers) watcher.feed(chunk);
       } catch (error) {
         cleanup();
         reject(error as Error);
