@@ -4,7 +4,7 @@ import type { RuntimeMetrics } from '../metrics.ts';
 import type { ServedModel } from '../model/served-model.ts';
 import type { BearerAuth } from './bearer-auth.ts';
 import type { RequestLimits } from '../protocol/request-limits.ts';
-import type { OffThreadDecoder } from '../decode/off-thread-decoder.ts';
+import type { CodecThread } from '../codec/codec-thread.ts';
 
 /** What every HTTP handler shares: the one served model and the process's cross-cutting services. */
 export interface RuntimeContext {
@@ -17,8 +17,8 @@ export interface RuntimeContext {
   /** Fraction of inference requests answered with an injected 500, for chaos testing of rollouts. */
   injectErrorRate: number;
   inflight: InflightRequests;
-  /** Decodes large request bodies away from the HTTP thread. */
-  decoder: OffThreadDecoder;
+  /** Decodes large request bodies and encodes large answers away from the HTTP thread. */
+  codec: CodecThread;
 }
 
 export interface InflightRequests {

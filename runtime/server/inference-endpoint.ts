@@ -15,7 +15,7 @@ import type { RequestLimits } from '../protocol/request-limits.ts';
 import { JudgedRequest } from './judged-request.ts';
 import { errorAnswer, sendError, sendJson } from './respond.ts';
 import { checkModelAddress } from './model-address.ts';
-import type { DecodedRequest, DecodeJob } from '../decode/decode-job.ts';
+import type { DecodedRequest, DecodeJob, EncodedAnswer, EncodeJob } from '../codec/codec-jobs.ts';
 
 /**
  * The two inference endpoints share one path through the process: authorise, find the model, check it is
@@ -33,8 +33,10 @@ interface Decoded {
 interface ProtocolCodec<Request extends Decoded> {
   protocol: DecodeJob['protocol'];
   decode(body: Buffer, req: IncomingMessage, signature: ModelSignature, limits: RequestLimits): Request;
-  /** The same decode's answer when a decode thread ran it (off-thread-decoder.ts). */
+  /** The same decode's answer when the codec thread ran it (codec-thread.ts). */
   fromDecoded(decoded: DecodedRequest): Request;
+  /** What the codec thread needs to run `encode`. */
+  encodeJob(context: RuntimeContext, request: Request, outputs: Record<string, Tensor>, signature: ModelSignature): EncodeJob;
   /** Where the JSON part of the body ends, for the guard; undefined when it is all JSON. */
   jsonBytes(req: IncomingMessage): number | undefined;
   encode(context: RuntimeContext, request: Request, outputs: Record<string, Tensor>, signature: ModelSignature): EncodedResponse;
@@ -54,6 +56,14 @@ const V2_CODEC: ProtocolCodec<ReturnType<typeof parseV2InferRequest>> = {
   },
   encode: (context, request, outputs, signature) =>
     encodeV2InferResponse(context.model.name, context.model.version, request, outputs, signature),
+  encodeJob: (context, { id, outputs: wanted, binaryOutputs }, outputs, signature) => ({
+    protocol: 'v2',
+    modelName: context.model.name,
+    modelVersion: context.model.version,
+    request: { id, outputs: wanted, binaryOutputs },
+    outputs,
+    signature,
+  }),
 };
 
 const V1_CODEC: ProtocolCodec<Decoded> = {
@@ -65,6 +75,7 @@ const V1_CODEC: ProtocolCodec<Decoded> = {
   },
   jsonBytes: () => undefined,
   encode: (_context, _request, outputs, signature) => ({ body: encodeV1Predictions(outputs, signature), jsonLength: undefined }),
+  encodeJob: (_context, _request, outputs, signature) => ({ protocol: 'v1', outputs, signature }),
 };
 
 export function answerV2Infer(context: RuntimeContext, req: IncomingMessage, res: ServerResponse, name: string, version: string | undefined): void {
@@ -96,9 +107,9 @@ async function answerInference<Request extends Decoded>(
     const request = await decode(context, req, body, signature, codec);
     judged.reachedModel();
     const outputs = await context.model.infer(request.inputs);
-    const encoded = codec.encode(context, request, outputs, signature);
+    const encoded = await encode(context, request, outputs, signature, codec);
     if (encoded.jsonLength === undefined) {
-      sendJson(res, 200, encoded.body as string);
+      sendJson(res, 200, encoded.body);
     } else {
       res.writeHead(200, {
         'content-type': 'application/octet-stream',
@@ -154,7 +165,7 @@ function stopReading(req: IncomingMessage): void {
 }
 
 /**
- * Bodies from this size on are decoded on the decode thread. JSON.parse and the typed-array conversion cost
+ * Bodies from this size on are decoded on the codec thread. JSON.parse and the typed-array conversion cost
  * about 8-10 ms per MiB here, so a body under it holds the HTTP thread ~10 ms at most; the hop to the thread
  * and back costs a fraction of a millisecond, which only the larger bodies pay (the tiny model's requests
  * are a few hundred bytes, a CNN image in binary 0.6 MB).
@@ -170,7 +181,7 @@ function decode<Request extends Decoded>(
 ): Request | Promise<Request> {
   if (body.length < DECODE_OFF_THREAD_FROM_BYTES) return codec.decode(body, req, signature, context.limits);
   const headerLength = headerValue(req, 'inference-header-content-length');
-  return context.decoder
+  return context.codec
     .decode({ protocol: codec.protocol, body, headerLength, signature, limits: context.limits })
     .then((decoded) => codec.fromDecoded(decoded));
 }
@@ -181,6 +192,26 @@ function decode<Request extends Decoded>(
  * JSON guard and the decoder.
  */
 const EARLY_HEADER_CHECK_MAX_BYTES = 1024 * 1024;
+
+/**
+ * Answers with this many output elements and more are encoded on the codec thread: writing V1 predictions
+ * costs about 150 ns an element here (60 ms for 400,000 rows), so smaller answers hold the HTTP thread 10 ms
+ * at most.
+ */
+export const ENCODE_OFF_THREAD_FROM_ELEMENTS = 64 * 1024;
+
+function encode<Request extends Decoded>(
+  context: RuntimeContext,
+  request: Request,
+  outputs: Record<string, Tensor>,
+  signature: ModelSignature,
+  codec: ProtocolCodec<Request>,
+): EncodedResponse | Promise<EncodedAnswer> {
+  let elements = 0;
+  for (const tensor of Object.values(outputs)) elements += tensor.data.length;
+  if (elements < ENCODE_OFF_THREAD_FROM_ELEMENTS) return codec.encode(context, request, outputs, signature);
+  return context.codec.encode(codec.encodeJob(context, request, outputs, signature));
+}
 
 /** The body, with its watchers, and the request known as still arriving until it is complete. */
 async function receiveBody(context: RuntimeContext, req: IncomingMessage, jsonBytes: number | undefined, signature: ModelSignature): Promise<Buffer> {

@@ -13,7 +13,7 @@ import type { ServerTimeouts } from './server-timeouts.ts';
 import { createRequestListener } from './app.ts';
 import { installGracefulShutdown } from './graceful-shutdown.ts';
 import { GrpcListener } from '../grpc/grpc-server.ts';
-import { OffThreadDecoder } from '../decode/off-thread-decoder.ts';
+import { CodecThread } from '../codec/codec-thread.ts';
 
 export interface RuntimeSettings {
   model: ServedModelOptions;
@@ -52,7 +52,7 @@ export async function startRuntime(settings: RuntimeSettings): Promise<Server> {
     limits: settings.limits,
     injectErrorRate: settings.injectErrorRate,
     inflight,
-    decoder: new OffThreadDecoder(),
+    codec: new CodecThread(),
   };
   if (settings.injectErrorRate > 0) {
     log.warn({ injectErrorRate: settings.injectErrorRate }, 'fault injection on: some inference requests will fail on purpose');
