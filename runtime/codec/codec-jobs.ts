@@ -1,7 +1,7 @@
 import type { ModelSignature } from '../model/signature.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import type { RequestLimits } from '../protocol/request-limits.ts';
-import { encodeV1Predictions, parseV1PredictRequest } from '../protocol/v1-predict.ts';
+import { encodeV1Predictions, parseV1PredictText } from '../protocol/v1-predict.ts';
 import { parseV2InferRequest } from '../protocol/v2-infer-request.ts';
 import type { V2InferRequest } from '../protocol/v2-infer-request.ts';
 import { encodeV2InferResponse } from '../protocol/v2-infer-response.ts';
@@ -53,9 +53,19 @@ export type CodecOutcome =
   | { id: number; kind: 'failed'; message: string };
 
 export function decodeJob(job: DecodeJob): DecodedRequest {
+  if (job.protocol === 'v1') return { protocol: 'v1', inputs: parseV1PredictText(takeText(job), job.signature, job.limits) };
   const body = Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength);
-  if (job.protocol === 'v1') return { protocol: 'v1', inputs: parseV1PredictRequest(body, job.signature, job.limits) };
   return { protocol: 'v2', request: parseV2InferRequest(body, job.headerLength, job.signature, job.limits) };
+}
+
+/**
+ * A V1 body's text, the job letting go of its bytes: parsing then allocates tens of megabytes, and the
+ * collections that brings free the body's bytes (as large as the text) instead of keeping both to the end.
+ */
+function takeText(job: DecodeJob): string {
+  const text = Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength).toString('utf8');
+  job.body = new Uint8Array(0);
+  return text;
 }
 
 export function encodeJob(job: EncodeJob): EncodedAnswer {
