@@ -217,15 +217,15 @@ function encode<Request extends Decoded>(
 async function receiveBody(context: RuntimeContext, req: IncomingMessage, jsonBytes: number | undefined, signature: ModelSignature): Promise<Buffer> {
   context.inflight.receiving.add(req);
   try {
-    return await readBody(req, context.maxBodyBytes, bodyWatchers(context, req, jsonBytes, signature));
+    const large = largeBodyLeft(req);
+    return await readBody(req, context.maxBodyBytes, large ? bodyWatchers(context, req, jsonBytes, signature) : [], large);
   } finally {
     context.inflight.receiving.delete(req);
   }
 }
 
-/** Bodies declared small go straight to the decoder (json-guard.ts says why): no watcher is even built. */
+/** For large bodies only: bodies declared small go straight to the decoder (json-guard.ts says why). */
 function bodyWatchers(context: RuntimeContext, req: IncomingMessage, jsonBytes: number | undefined, signature: ModelSignature): BodyWatcher[] {
-  if (!largeBodyLeft(req)) return [];
   const watchers: BodyWatcher[] = [new JsonGuard(context.limits, jsonBytes)];
   if (jsonBytes !== undefined && jsonBytes <= EARLY_HEADER_CHECK_MAX_BYTES) {
     const declared = req.headers['content-length'];

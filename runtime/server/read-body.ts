@@ -7,10 +7,10 @@ export interface BodyWatcher {
 }
 
 /**
- * Reads a request body up to `limit` bytes. Done by hand rather than with express.json: infer bodies are
+ * Reads a request body up to `limit` bytes; `paced` for large bodies, read a chunk per event-loop turn. Done by hand rather than with express.json: infer bodies are
  * parsed exactly once, by the protocol decoder, and the binary tensor extension needs the raw bytes anyway.
  */
-export function readBody(req: IncomingMessage, limit: number, watchers: readonly BodyWatcher[] = []): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number, watchers: readonly BodyWatcher[] = [], paced = false): Promise<Buffer> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) {
     return Promise.reject(tooLarge(limit));
@@ -18,7 +18,9 @@ export function readBody(req: IncomingMessage, limit: number, watchers: readonly
   return new Promise((resolve, reject) => {
     const collect = collector(declared === undefined ? undefined : Number(declared));
     let size = 0;
+    let done = false;
     const onData = (chunk: Buffer): void => {
+      if (paced) yieldAfterChunk();
       size += chunk.length;
       if (size > limit) {
         cleanup();
@@ -46,7 +48,19 @@ export function readBody(req: IncomingMessage, limit: number, watchers: readonly
       cleanup();
       reject(new ProtocolError(400, 'request body was cut off'));
     };
+    /**
+     * libuv reads a readable socket up to 32 times per event-loop turn, so two clients sending large bodies
+     * make each turn parse and watch megabytes before a probe's request is even read. Pausing after each
+     * chunk until the next turn lets every other connection in between.
+     */
+    function yieldAfterChunk(): void {
+      req.pause();
+      setImmediate(() => {
+        if (!done) req.resume();
+      });
+    }
     function cleanup(): void {
+      done = true;
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
