@@ -103,8 +103,7 @@ async function answerInference<Request extends Decoded>(
     if (signature === undefined || context.model.state.phase === 'failed') {
       throw new ProtocolError(503, context.model.notReadyReason() ?? 'model is not ready');
     }
-    const body = await receiveBody(context, req, codec.jsonBytes(req), signature);
-    const request = await decode(context, req, body, signature, codec);
+    const request = await receiveAndDecode(context, req, signature, codec);
     judged.reachedModel();
     const outputs = await context.model.infer(request.inputs);
     const encoded = await encode(context, request, outputs, signature, codec);
@@ -214,13 +213,35 @@ function encode<Request extends Decoded>(
 }
 
 /** The body, with its watchers, and the request known as still arriving until it is complete. */
-async function receiveBody(context: RuntimeContext, req: IncomingMessage, jsonBytes: number | undefined, signature: ModelSignature): Promise<Buffer> {
+/**
+ * A large body is read once the large-body gate admits it (large-body-gate.ts) and gives its share back once
+ * decoded, when its bytes are no longer held; a small one is read and decoded at once.
+ */
+async function receiveAndDecode<Request extends Decoded>(
+  context: RuntimeContext,
+  req: IncomingMessage,
+  signature: ModelSignature,
+  codec: ProtocolCodec<Request>,
+): Promise<Request> {
+  const declared = Number(req.headers['content-length'] ?? context.maxBodyBytes);
+  const large = largeBodyLeft(req) && declared <= context.maxBodyBytes;
   context.inflight.receiving.add(req);
+  let release: (() => void) | undefined;
+  let body: Buffer;
   try {
-    const large = largeBodyLeft(req);
-    return await readBody(req, context.maxBodyBytes, large ? bodyWatchers(context, req, jsonBytes, signature) : [], large);
+    // Waiting to be admitted counts as receiving: a drain gives it the same short grace as a slow sender.
+    if (large) release = await context.largeBodies.admit(declared);
+    body = await readBody(req, context.maxBodyBytes, large ? bodyWatchers(context, req, codec.jsonBytes(req), signature) : [], large);
+  } catch (error) {
+    release?.();
+    throw error;
   } finally {
     context.inflight.receiving.delete(req);
+  }
+  try {
+    return await decode(context, req, body, signature, codec);
+  } finally {
+    release?.();
   }
 }
 

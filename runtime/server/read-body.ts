@@ -15,6 +15,8 @@ export function readBody(req: IncomingMessage, limit: number, watchers: readonly
   if (declared !== undefined && Number(declared) > limit) {
     return Promise.reject(tooLarge(limit));
   }
+  // Closed while the request waited to be read (large-body-gate.ts): its 'close' has come and gone.
+  if (req.destroyed) return Promise.reject(new ProtocolError(400, 'request body was cut off'));
   return new Promise((resolve, reject) => {
     const collect = collector(declared === undefined ? undefined : Number(declared));
     let size = 0;
