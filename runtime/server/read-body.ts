@@ -7,8 +7,9 @@ export interface BodyWatcher {
 }
 
 /**
- * Reads a request body up to `limit` bytes; `paced` for large bodies, read a chunk per event-loop turn. Done by hand rather than with express.json: infer bodies are
- * parsed exactly once, by the protocol decoder, and the binary tensor extension needs the raw bytes anyway.
+ * Reads a request body up to `limit` bytes; `paced` (for large bodies) reads a chunk per event-loop turn.
+ * Done by hand rather than with express.json: infer bodies are parsed exactly once, by the protocol decoder,
+ * and the binary tensor extension needs the raw bytes anyway.
  */
 export function readBody(req: IncomingMessage, limit: number, watchers: readonly BodyWatcher[] = [], paced = false): Promise<Buffer> {
   const declared = req.headers['content-length'];
