@@ -16,7 +16,7 @@
  * on a shared machine, other work comes and goes, and alternating keeps both sides exposed to it alike.
  * Prints a table and, as its last line, a JSON summary.
  * Flags: --duration <s> (default 10), --connections <n> (default 16), --rounds <n> (default 3),
- * --only summaries (just the summaries' on/off ratio).
+ * --only summaries|abuse (just the summaries' on/off ratio, or the probes-under-abuse line alone).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,7 +30,7 @@ import { ensureWrk, runLoad } from './load/run-load.ts';
 import { ensureGhz, runGhz } from './load/run-ghz.ts';
 import type { LoadResult, LoadSpec } from './load/load-spec.ts';
 import { freePort, spawnServer } from './servers/spawn-server.ts';
-import { ABUSE_GOALS, probesUnderAbuse } from './load/abuse.ts';
+import { ABUSE_GOALS, ABUSE_SETTINGS, abuseFlags, probesUnderAbuse } from './load/abuse.ts';
 import type { AbuseResult } from './load/abuse.ts';
 import type { RunningServer } from './servers/spawn-server.ts';
 import { SUMMARIES_GOAL, benchSummaries } from './load/summaries.ts';
@@ -121,11 +121,11 @@ function best<T>(items: T[], score: (item: T) => number): T {
   return items.reduce((winner, item) => (score(item) > score(winner) ? item : winner));
 }
 
-async function startRuntime(model: string, name: string): Promise<{ server: RunningServer; base: string; grpc: string }> {
+async function startRuntime(model: string, name: string, extraArgs: string[] = []): Promise<{ server: RunningServer; base: string; grpc: string }> {
   const port = await freePort();
   const grpcPort = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const args = ['runtime/main.ts', 'serve', model, '--name', name, '--host', '127.0.0.1', '--port', String(port), '--grpc-port', String(grpcPort), '--log-level', 'warn'];
+  const args = ['runtime/main.ts', 'serve', model, '--name', name, '--host', '127.0.0.1', '--port', String(port), '--grpc-port', String(grpcPort), '--log-level', 'warn', ...extraArgs];
   return { server: await spawnServer(node, args, `${base}/v2/health/ready`), base, grpc: `127.0.0.1:${grpcPort}` };
 }
 
@@ -229,7 +229,7 @@ async function benchTiny(gunicorn: string, ghz: string) {
 }
 
 async function benchAbuse(): Promise<AbuseResult> {
-  const ours = await startRuntime(FIXTURES.linearRegression, 'tiny');
+  const ours = await startRuntime(FIXTURES.linearRegression, 'tiny', abuseFlags());
   try {
     // Idle means settled after start-up: warm-up done, nothing in flight.
     await new Promise((resolve) => setTimeout(resolve, 2000));
@@ -281,27 +281,47 @@ async function onlySummaries(): Promise<void> {
   console.log(JSON.stringify({ durationSeconds, connections, rounds, summaries, met: { summariesOnVsOff: summaries.ratio >= SUMMARIES_GOAL } }));
 }
 
+async function benchAbuseLogged(): Promise<AbuseResult> {
+  const { maxRows, maxElements, maxBodyBytes } = ABUSE_SETTINGS;
+  log(
+    `probes under abuse: two clients sending ${durationSeconds} s of maximum-size requests to the tiny model ` +
+      `(${maxRows} rows, ${maxRows * 10} of ${maxElements} elements, a body one byte under ${maxBodyBytes})`,
+  );
+  return benchAbuse();
+}
+
+function printAbuse(abuse: AbuseResult): void {
+  const { bodyBytes, rows, elements } = abuse.request;
+  console.log(
+    `probes under abuse (two clients sending ${bodyBytes}-byte V1 requests of ${rows} rows, ${elements} elements, back to back): ` +
+      `/v2/health/live p99 ${abuse.live.latencyMs.p99} ms, max ${abuse.live.latencyMs.max} ms (${abuse.live.ok} probes, ${abuse.live.failures} failed); ` +
+      `peak RSS ${abuse.peakRssMiB} MiB (idle ${abuse.idleRssMiB} MiB); abusive answers ${JSON.stringify(abuse.abusiveAnswers)}, ${abuse.abusiveMiBSent} MiB sent`,
+  );
+  const verdict = (value: number, goal: number): string => `${value} (goal < ${goal}: ${value < goal ? 'met' : 'MISSED'})`;
+  console.log(`live p99 ms under abuse:    ${verdict(abuse.live.latencyMs.p99, ABUSE_GOALS.liveP99Ms)}`);
+  console.log(`peak RSS MiB under abuse:   ${verdict(abuse.peakRssMiB, abuse.rssGoalMiB)} (goal: 2 x idle + the ${ABUSE_SETTINGS.maxBodyBytes / 2 ** 20} MiB body limit)`);
+}
+
 async function main(): Promise<void> {
-  log('preparing fixtures, wrk and the Python baseline');
-  execFileSync(node, ['runtime/fixtures/setup.ts'], { cwd: repo, stdio: 'inherit' });
-  ensureWrk(log);
-  if (flags.only === 'summaries') {
-    process.chdir(repo);
-    return onlySummaries();
-  } else if (flags.only !== undefined) {
-    throw new Error(`--only: unknown part "${flags.only}" (known: summaries)`);
+  if (flags.only !== undefined && flags.only !== 'abuse' && flags.only !== 'summaries') {
+    throw new Error(`--only takes 'summaries' or 'abuse', not '${flags.only}'`);
   }
+  execFileSync(node, ['runtime/fixtures/setup.ts'], { cwd: repo, stdio: 'inherit' });
+  process.chdir(repo);
+  // The abuse line needs neither wrk nor the yardsticks: its probes are paced ones (probe-child.ts).
+  if (flags.only === 'abuse') return printAbuse(await benchAbuseLogged());
+  log('preparing wrk and the Python baseline');
+  ensureWrk(log);
+  if (flags.only === 'summaries') return onlySummaries();
   const ghz = ensureGhz(log);
   const python = ensureVenv(join(repo, 'bench/.venv'), join(repo, 'bench/requirements.txt'), log);
-  process.chdir(repo);
   const loadBefore = loadavg()[0]!;
 
   log(`tiny model: ${rounds} alternating rounds of ${durationSeconds} s, ${connections} connections`);
   const tiny = await benchTiny(join(python, '..', 'gunicorn'), ghz);
   log(`CNN-sized model: ${rounds} alternating rounds (in-process batches, then our runtime for ${cnnSeconds} s, ${CNN_CONNECTIONS} connections)`);
   const cnn = await benchCnn();
-  log(`probes under abuse: two clients sending ${durationSeconds} s of maximum-size requests to the tiny model`);
-  const abuse = await benchAbuse();
+  const abuse = await benchAbuseLogged();
   const summaries = await summariesBench();
   const loadAfter = loadavg()[0]!;
 
@@ -332,10 +352,6 @@ async function main(): Promise<void> {
   console.log(pad('batched session.run in-process (CNN)', 44) + `${cnn.inProcess.imagesPerSecond.toFixed(1)} images/s ${JSON.stringify(cnn.inProcess.byBatch)}`);
   console.log(`health p99 while the CNN saturates inference: ${healthP99Ms} ms (${cnn.health.ok} probes, ${cnn.health.failures} failed)`);
   console.log(`health p99 while the tiny model saturates the runtime: ${tiny.healthUnderTinyLoad.latencyMs.p99} ms`);
-  console.log(
-    `probes under abuse: /v2/health/live p99 ${abuse.live.latencyMs.p99} ms (${abuse.live.ok} probes, ${abuse.live.failures} failed); ` +
-      `peak RSS ${abuse.peakRssMiB} MiB (idle ${abuse.idleRssMiB} MiB); abusive answers ${JSON.stringify(abuse.abusiveAnswers)}, ${abuse.abusiveMiBSent} MiB sent`,
-  );
   console.log(`load average (1 min) before/after: ${loadBefore.toFixed(2)} / ${loadAfter.toFixed(2)} on ${availableParallelism()} CPUs`);
   console.log('');
   const verdict = (value: number, goal: number, atLeast: boolean): string =>
@@ -346,8 +362,7 @@ async function main(): Promise<void> {
   console.log(`gRPC raw vs REST JSON:      ${verdict(ratios.grpcVsRestJson, GOALS.grpcVsRestJson, true)}`);
   console.log(`CNN vs batched in-process:  ${verdict(ratios.cnnVsBatchedInProcess, GOALS.cnnVsBatchedInProcess, true)}`);
   console.log(`health p99 ms:              ${verdict(healthP99Ms, GOALS.healthP99Ms, false)}`);
-  console.log(`live p99 ms under abuse:    ${verdict(abuse.live.latencyMs.p99, ABUSE_GOALS.liveP99Ms, false)}`);
-  console.log(`peak RSS MiB under abuse:   ${verdict(abuse.peakRssMiB, abuse.rssGoalMiB, false)}`);
+  printAbuse(abuse);
   console.log(`summaries on vs off:        ${verdict(ratios.summariesOnVsOff, SUMMARIES_GOAL, true)}`);
   console.log(`CPU per request on vs off:  ${summaries.cpuRatio.toFixed(3)} (${summaries.onCpuMicrosPerRequest} vs ${summaries.offCpuMicrosPerRequest} us)`);
 

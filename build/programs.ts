@@ -13,10 +13,11 @@ export interface ImageProgram {
 
 export const IMAGE_PROGRAMS = {
   operator: { entries: { main: 'src/main.ts' }, external: [], assets: {} },
-  // The worker pool loads ./session-worker beside the module that defines it, so the worker is bundled as
-  // its own entry next to main.mjs (runtime/inference/worker-pool.ts).
+  // The worker pool and the codec thread load ./session-worker and ./codec-worker beside the module that
+  // defines them, so each worker is bundled as its own entry next to main.mjs (runtime/inference/worker-pool.ts,
+  // runtime/codec/codec-thread.ts).
   runtime: {
-    entries: { main: 'runtime/main.ts', 'session-worker': 'runtime/inference/session-worker.ts' },
+    entries: { main: 'runtime/main.ts', 'session-worker': 'runtime/inference/session-worker.ts', 'codec-worker': 'runtime/codec/codec-worker.ts' },
     external: ['onnxruntime-node', 'onnxruntime-common', '@grpc/grpc-js', '@grpc/proto-loader', 'grpc-health-check'],
     // runtime/grpc/proto.ts loads it from beside its own module, which is a chunk beside main.mjs.
     assets: { 'grpc_predict_v2.proto': 'runtime/grpc/grpc_predict_v2.proto' },

@@ -76,6 +76,7 @@ test('the runtime image carries only the packages it cannot bundle, onnxruntime 
   assert.deepEqual(await readdir(platforms), ['linux']);
   assert.deepEqual(await readdir(join(platforms, 'linux')), ['x64']);
   assert.ok(existsSync(join(runtime.rootfs, 'app', 'session-worker.mjs')), 'the worker pool loads session-worker.mjs beside main.mjs');
+  assert.ok(existsSync(join(runtime.rootfs, 'app', 'codec-worker.mjs')), 'the codec thread loads codec-worker.mjs beside main.mjs');
 });
 
 test('the runtime image fetches a model, checking its sha256, as its own user', async (t) => {

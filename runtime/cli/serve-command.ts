@@ -38,20 +38,44 @@ interface ServeFlags {
 }
 
 export function serveCommand(): Command {
-  return new Command('serve')
+  const command = new Command('serve')
     .description('serve one ONNX model over the Open Inference Protocol v2 and V1')
-    .argument('[modelPath]', 'model file (same as --model)')
+    .argument('[modelPath]', 'model file (same as --model)');
+  for (const addOptions of [modelOptions, listenerOptions, inferenceOptions, requestLimitOptions, timeoutOptions, operationOptions]) {
+    addOptions(command);
+  }
+  return command
+    .action(async (modelPath: string | undefined, flags: ServeFlags) => {
+      const settings = settingsFrom(modelPath, flags);
+      const { startRuntime } = await import('../server/start-runtime.ts');
+      await startRuntime(settings);
+    });
+}
+
+/** Which model, under which name and version, verified how. */
+function modelOptions(command: Command): Command {
+  return command
     .addOption(envOption('--model <path>', 'model file to serve'))
     .addOption(envOption('--name <name>', 'served model name (default: the file name without extension)'))
     .addOption(envOption('--model-version <version>', 'served model version').default('1'))
-    .addOption(envOption('--sha256 <hex>', 'refuse to serve a model file whose sha256 differs').argParser(sha256Digest))
+    .addOption(envOption('--sha256 <hex>', 'refuse to serve a model file whose sha256 differs').argParser(sha256Digest));
+}
+
+/** Where the API, probes, metrics and gRPC listen. */
+function listenerOptions(command: Command): Command {
+  return command
     .addOption(envOption('--host <address>', 'address to listen on').default('0.0.0.0'))
     .addOption(envOption('--port <port>', 'port for the API, probes and metrics').default(8080).argParser(integerAtLeast(0)))
     .addOption(
       envOption('--grpc-port <port>', "port for the Open Inference Protocol over gRPC and grpc.health.v1, or 'off'")
         .default(8081)
         .argParser(portOrOff),
-    )
+    );
+}
+
+/** How inference runs: threads, their priority, batching, queueing, execution provider. */
+function inferenceOptions(command: Command): Command {
+  return command
     .addOption(envOption('--threads <n>', 'inference worker threads, each with its own session (default: one per CPU, at most 4)').argParser(integerAtLeast(1)))
     .addOption(
       envOption('--intra-op-threads <n>', "onnxruntime threads per worker (default: the CPUs divided among workers)").argParser(
@@ -77,18 +101,36 @@ export function serveCommand(): Command {
         .default(1024)
         .argParser(integerAtLeast(1)),
     )
+    .addOption(envOption('--execution-provider <provider>', 'cpu, or cuda (falls back to cpu with a warning when unavailable)').default('cpu').choices(['cpu', 'cuda']));
+}
+
+/** How much one request may carry (issue 11: one valid request must not stall the pod). */
+function requestLimitOptions(command: Command): Command {
+  return command
     .addOption(envOption('--max-body-bytes <n>', 'largest request body accepted (413 beyond)').default(64 * 1024 * 1024).argParser(integerAtLeast(1)))
     .addOption(envOption('--max-request-rows <n>', 'most rows in one request (413 beyond; default: 16 batches, at least 1024)').argParser(integerAtLeast(1)))
     .addOption(
       envOption('--max-request-elements <n>', 'most tensor elements in one request, all inputs together (413 beyond)')
         .default(DEFAULT_MAX_ELEMENTS)
         .argParser(integerAtLeast(1)),
-    )
+    );
+}
+
+/** How long slow peers may take, and how long shutdown waits for in-flight requests. */
+function timeoutOptions(command: Command): Command {
+  return command
     .addOption(envOption('--headers-timeout-seconds <s>', 'close connections whose request headers take longer (408)').default(10).argParser(positiveNumber))
     .addOption(envOption('--request-timeout-seconds <s>', 'close connections whose whole request takes longer to arrive (408)').default(30).argParser(positiveNumber))
     .addOption(envOption('--keep-alive-timeout-seconds <s>', 'close keep-alive connections idle this long (above load balancers\' 60 s)').default(65).argParser(positiveNumber))
+    .addOption(
+      envOption('--drain-timeout-seconds <s>', 'on SIGTERM, how long to wait for in-flight requests').default(30).argParser(nonNegativeNumber),
+    );
+}
+
+/** Authentication, chaos testing and logging. */
+function operationOptions(command: Command): Command {
+  return command
     .addOption(envOption('--auth-token-file <path>', 'require "Authorization: Bearer <token>" on model endpoints, token read from this file'))
-    .addOption(envOption('--execution-provider <provider>', 'cpu, or cuda (falls back to cpu with a warning when unavailable)').default('cpu').choices(['cpu', 'cuda']))
     .addOption(
       envOption('--inject-error-rate <fraction>', 'chaos testing: answer this fraction of inference requests with 500 "injected failure"')
         .default(0)
@@ -99,15 +141,7 @@ export function serveCommand(): Command {
         .default('on')
         .choices(['on', 'off']),
     )
-    .addOption(
-      envOption('--drain-timeout-seconds <s>', 'on SIGTERM, how long to wait for in-flight requests').default(30).argParser(nonNegativeNumber),
-    )
-    .addOption(envOption('--log-level <level>', 'pino log level').default('info').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']))
-    .action(async (modelPath: string | undefined, flags: ServeFlags) => {
-      const settings = settingsFrom(modelPath, flags);
-      const { startRuntime } = await import('../server/start-runtime.ts');
-      await startRuntime(settings);
-    });
+    .addOption(envOption('--log-level <level>', 'pino log level').default('info').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']));
 }
 
 function settingsFrom(modelPath: string | undefined, flags: ServeFlags): RuntimeSettings {

@@ -18,7 +18,12 @@ const MAX_NESTING = 32;
  */
 
 export function parseV1PredictRequest(body: Buffer, signature: ModelSignature, limits: RequestLimits): Record<string, Tensor> {
-  const document = parseJsonObject(body.toString('utf8'));
+  return parseV1PredictText(body.toString('utf8'), signature, limits);
+}
+
+/** The same from the body's text, for a caller that lets go of the bytes before parsing (codec-jobs.ts). */
+export function parseV1PredictText(text: string, signature: ModelSignature, limits: RequestLimits): Record<string, Tensor> {
+  const document = parseJsonObject(text);
   const hasInstances = document.instances !== undefined;
   const hasInputs = document.inputs !== undefined;
   if (hasInstances === hasInputs) throw badRequest('the request needs exactly one of "instances" or "inputs"');

@@ -1,5 +1,5 @@
-import { isDatatype } from '../tensor/datatypes.ts';
-import type { Tensor } from '../tensor/datatypes.ts';
+import { elementBytes, elementCount, isDatatype } from '../tensor/datatypes.ts';
+import type { Datatype, Tensor } from '../tensor/datatypes.ts';
 import { readJsonTensorData } from '../tensor/json-tensor.ts';
 import { readBinaryTensorData } from '../tensor/binary-tensor.ts';
 import type { ModelSignature } from '../model/signature.ts';
@@ -45,43 +45,94 @@ export function parseV2InferRequest(body: Buffer, headerLength: string | undefin
   const parameters = optionalObject(document.parameters, 'parameters');
   const binaryOutputs = parameters?.binary_data_output === true;
 
-  if (!Array.isArray(document.inputs) || document.inputs.length === 0) throw badRequest('inputs must be a non-empty array');
+  const headers = inputHeaders(document.inputs, signature, limits);
   const inputs: Record<string, Tensor> = {};
   let binaryOffset = 0;
+  for (const { name, datatype, shape, binarySize, data, where } of headers) {
+    if (binarySize !== undefined) {
+      if (binaryOffset + binarySize > binary.length) throw badRequest(`${where}: binary data ends before ${binarySize} bytes`);
+      const bytes = binary.subarray(binaryOffset, binaryOffset + binarySize);
+      binaryOffset += binarySize;
+      inputs[name] = { datatype, shape, data: readBinaryTensorData(datatype, shape, bytes, where) };
+    } else {
+      inputs[name] = { datatype, shape, data: readJsonTensorData(datatype, shape, data, where) };
+    }
+  }
+  if (binaryOffset !== binary.length) throw badRequest(`${binary.length - binaryOffset} bytes of binary data are not claimed by any input`);
+
+  return { id, inputs, outputs: parseRequestedOutputs(document.outputs, signature), binaryOutputs };
+}
+
+/**
+ * Checks a binary-extension request's JSON header on its own, as soon as it has arrived: every input's
+ * header (inputHeaders) and, when the body's length is known, that the inputs' binary sizes add up to the
+ * bytes after the header. The same checks, with the same messages, as parseV2InferRequest makes later.
+ */
+export function checkBinaryHeader(json: string, signature: ModelSignature, limits: RequestLimits, binaryLength: number | undefined): void {
+  const headers = inputHeaders(parseJsonObject(json).inputs, signature, limits);
+  if (binaryLength === undefined) return;
+  let claimed = 0;
+  for (const { binarySize, where } of headers) {
+    if (binarySize === undefined) continue;
+    if (claimed + binarySize > binaryLength) throw badRequest(`${where}: binary data ends before ${binarySize} bytes`);
+    claimed += binarySize;
+  }
+  if (claimed !== binaryLength) throw badRequest(`${binaryLength - claimed} bytes of binary data are not claimed by any input`);
+}
+
+/** What an input's entry says before its data: checked in full before any input's data is read. */
+interface InputHeader {
+  name: string;
+  datatype: Datatype;
+  shape: number[];
+  /** Bytes of binary data the input claims; undefined when its data is JSON. */
+  binarySize: number | undefined;
+  /** The input's JSON `data`, read only when it has no binary data. */
+  data: unknown;
+  where: string;
+}
+
+/**
+ * Checks every input's name, datatype, shape (against the request limits) and binary size, without touching
+ * any data: a BYTES payload for an FP32 input, or a shape of millions of rows, is refused before its bytes
+ * are decoded (or, for the binary extension, before they have even arrived; see binary-header-check.ts).
+ */
+export function inputHeaders(raw: unknown, signature: ModelSignature, limits: RequestLimits): InputHeader[] {
+  if (!Array.isArray(raw) || raw.length === 0) throw badRequest('inputs must be a non-empty array');
+  const seen = new Set<string>();
   let elements = 0;
-  document.inputs.forEach((raw: unknown, index: number) => {
+  return raw.map((item: unknown, index: number): InputHeader => {
     const where = `inputs[${index}]`;
-    const input = requireObject(raw, where);
+    const input = requireObject(item, where);
     const name = input.name;
     if (typeof name !== 'string') throw badRequest(`${where}.name must be a string`);
     const spec = signature.inputs.find((candidate) => candidate.name === name);
     if (spec === undefined) {
       throw badRequest(`unknown input '${name}'; the model's inputs are ${signature.inputs.map((known) => `'${known.name}'`).join(', ')}`);
     }
-    if (Object.hasOwn(inputs, name)) throw badRequest(`input '${name}' appears twice`);
+    if (seen.has(name)) throw badRequest(`input '${name}' appears twice`);
+    seen.add(name);
     const datatype = input.datatype;
     if (!isDatatype(datatype)) throw badRequest(`${where}.datatype ${JSON.stringify(datatype)} is not a protocol datatype`);
-    // Datatype and size are checked before any data is decoded: a BYTES payload for an FP32 input, or a
-    // shape of millions of rows, is refused without touching its bytes.
     if (datatype !== spec.datatype) throw badRequest(`input '${name}' has datatype ${datatype}, the model expects ${spec.datatype}`);
     const shape = parseShape(input.shape, where);
     elements = checkShapeWithinLimits(shape, limits, elements, `input '${name}'`);
-    const binarySize = optionalObject(input.parameters, `${where}.parameters`)?.binary_data_size;
-    if (binarySize !== undefined) {
-      if (typeof binarySize !== 'number' || !Number.isSafeInteger(binarySize) || binarySize < 0) {
-        throw badRequest(`${where}.parameters.binary_data_size must be a non-negative integer`);
-      }
-      if (binaryOffset + binarySize > binary.length) throw badRequest(`${where}: binary data ends before ${binarySize} bytes`);
-      const bytes = binary.subarray(binaryOffset, binaryOffset + binarySize);
-      binaryOffset += binarySize;
-      inputs[name] = { datatype, shape, data: readBinaryTensorData(datatype, shape, bytes, where) };
-    } else {
-      inputs[name] = { datatype, shape, data: readJsonTensorData(datatype, shape, input.data, where) };
-    }
+    return { name, datatype, shape, binarySize: binaryDataSize(input, datatype, shape, where), data: input.data, where };
   });
-  if (binaryOffset !== binary.length) throw badRequest(`${binary.length - binaryOffset} bytes of binary data are not claimed by any input`);
+}
 
-  return { id, inputs, outputs: parseRequestedOutputs(document.outputs, signature), binaryOutputs };
+/** The input's `binary_data_size`, which for fixed-size elements must be exactly what its shape needs. */
+function binaryDataSize(input: Record<string, unknown>, datatype: Datatype, shape: number[], where: string): number | undefined {
+  const size = optionalObject(input.parameters, `${where}.parameters`)?.binary_data_size;
+  if (size === undefined) return undefined;
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+    throw badRequest(`${where}.parameters.binary_data_size must be a non-negative integer`);
+  }
+  const each = elementBytes(datatype);
+  if (each !== undefined && size !== elementCount(shape) * each) {
+    throw badRequest(`${where}: shape [${shape.join(', ')}] of ${datatype} needs ${elementCount(shape) * each} bytes, binary data has ${size} (binary_data_size)`);
+  }
+  return size;
 }
 
 function parseRequestedOutputs(raw: unknown, signature: ModelSignature): RequestedOutput[] | undefined {

@@ -30,17 +30,31 @@ export function createApp(context: RuntimeContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
-
   // A predict path asked with GET would otherwise read as the status of a model named "iris:predict".
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (allowedMethods(req.path) !== POST_PATH_METHODS || req.method === 'POST') return next();
     rejectWrongMethod(context, req, res);
   });
+  addServerRoutes(app, context);
+  addModelRoutes(app, context);
+  addTritonRoutes(app, context);
+  addFallbacks(app, context);
+  return app;
+}
 
+/** The server's own endpoints: metadata, probes, metrics and the OpenAPI document. */
+function addServerRoutes(app: express.Express, context: RuntimeContext): void {
   app.get('/v2', (_req, res) => answerServerMetadata(res));
   app.get('/v2/health/live', (_req, res) => answerLive(res));
   app.get('/v2/health/ready', (_req, res) => answerReady(context, res));
+  app.get('/metrics', (_req, res, next) => {
+    answerMetrics(context, res).catch(next);
+  });
+  app.get('/openapi.json', (_req, res) => sendJson(res, 200, OPENAPI_DOCUMENT));
+}
 
+/** The model's metadata and readiness, V2 and V1 (model-endpoints.ts). */
+function addModelRoutes(app: express.Express, context: RuntimeContext): void {
   // Triton's statistics for every model; before `/v2/models/:model`, which would claim it.
   app.get('/v2/models/stats', (req, res) => answerModelStatistics(context, req, res, undefined, undefined));
   app.get('/v2/models/:model', (req, res) => answerV2ModelMetadata(context, req, res, param(req, 'model'), undefined));
@@ -51,8 +65,11 @@ export function createApp(context: RuntimeContext): express.Express {
   app.get('/v2/models/:model/versions/:version/ready', (req, res) =>
     answerV2ModelReady(context, res, param(req, 'model'), param(req, 'version')),
   );
+  app.get('/v1/models/:model', (req, res) => answerV1ModelStatus(context, req, res, param(req, 'model')));
+}
 
-  // Triton's extensions (triton-endpoints.ts).
+/** Triton's extensions: model configuration and statistics (triton-endpoints.ts). */
+function addTritonRoutes(app: express.Express, context: RuntimeContext): void {
   app.get('/v2/models/:model/config', (req, res) => answerModelConfig(context, req, res, param(req, 'model'), undefined));
   app.get('/v2/models/:model/versions/:version/config', (req, res) =>
     answerModelConfig(context, req, res, param(req, 'model'), param(req, 'version')),
@@ -61,14 +78,10 @@ export function createApp(context: RuntimeContext): express.Express {
   app.get('/v2/models/:model/versions/:version/stats', (req, res) =>
     answerModelStatistics(context, req, res, param(req, 'model'), param(req, 'version')),
   );
+}
 
-  app.get('/v1/models/:model', (req, res) => answerV1ModelStatus(context, req, res, param(req, 'model')));
-
-  app.get('/metrics', (_req, res, next) => {
-    answerMetrics(context, res).catch(next);
-  });
-  app.get('/openapi.json', (_req, res) => sendJson(res, 200, OPENAPI_DOCUMENT));
-
+/** 405 for a known path asked with the wrong method, 404 for the rest, and errors as `{"error": …}`. */
+function addFallbacks(app: express.Express, context: RuntimeContext): void {
   app.use((req: Request, res: Response) => {
     const allow = allowedMethods(req.path);
     if (allow !== undefined && !allow.includes(req.method)) return rejectWrongMethod(context, req, res);
@@ -86,7 +99,6 @@ export function createApp(context: RuntimeContext): express.Express {
     }
     sendError(res, answer.status, answer.message);
   });
-  return app;
 }
 
 const POST_PATH_METHODS = allowedMethods('/v1/models/m:predict');

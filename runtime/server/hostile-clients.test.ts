@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { FIXTURES } from '../fixtures/paths.ts';
 import { postJson, startReady } from '../test-support/runtime-process.ts';
 import type { RuntimeProcess } from '../test-support/runtime-process.ts';
@@ -85,6 +86,18 @@ describe('a runtime facing oversized, deep and out-of-range requests', () => {
     assert.equal((await postJson(`${base}/v1/models/diabetes:predict`, { instances: Array(1024).fill(ROW) })).status, 200);
   });
 
+  test('a body over 1 MiB within the limits (decoded on the decode thread) is answered like the same request small', async () => {
+    const rows = Array.from({ length: 1024 }, (_, row) => ROW.map((value, column) => value * (row + column)));
+    const small = await postJson(`${base}/v1/models/diabetes:predict`, { instances: rows });
+    const padded = `${JSON.stringify({ instances: rows })}${' '.repeat(2 * 1024 * 1024)}`;
+    const large = await postJson(`${base}/v1/models/diabetes:predict`, padded);
+    assert.equal(large.status, 200, JSON.stringify(large.body).slice(0, 300));
+    assert.deepEqual(large.body, small.body);
+    const v2 = await postJson(`${base}/v2/models/diabetes/infer`, `${JSON.stringify(infer(3))}${' '.repeat(2 * 1024 * 1024)}`);
+    assert.equal(v2.status, 200);
+    assert.equal(v2.body.outputs[0].shape[0], 3);
+  });
+
   test('a 60 MiB body of millions of rows is refused after a few MiB, while it is still being sent', async () => {
     const rows = Buffer.from(`${JSON.stringify(ROW)},`.repeat(4096));
     const total = 60 * 1024 * 1024;
@@ -124,6 +137,48 @@ describe('a runtime facing oversized, deep and out-of-range requests', () => {
     });
     assert.equal(response.status, 400);
     assert.match(((await response.json()) as { error: string }).error, /has datatype BYTES, the model expects FP32/);
+  });
+
+  /**
+   * Sends the head of a large binary-extension request, its JSON header and the first 64 KiB of tensor data,
+   * then nothing more: only a runtime that checks the header as soon as it has arrived answers (the rest of
+   * the body would never come; the race bounds the wait of one that does not).
+   */
+  async function sendBinaryHeaderOnly(header: unknown, bodyBytes: number): Promise<{ status: number; text: string; bytesSent: number }> {
+    const json = Buffer.from(JSON.stringify(header));
+    const chunks = [json, Buffer.alloc(64 * 1024)];
+    const head =
+      `POST /v2/models/diabetes/infer HTTP/1.1\r\nhost: x\r\ncontent-type: application/octet-stream\r\n` +
+      `inference-header-content-length: ${json.length}\r\ncontent-length: ${bodyBytes}`;
+    const unanswered = { status: 0, text: 'no answer within 10 s while the body was incomplete', bytesSent: 0 };
+    return Promise.race([rawExchange(base, head, () => chunks.shift()), sleep(10_000).then(() => unanswered)]);
+  }
+
+  test('a large binary body whose header names the wrong datatype is refused before the rest of it arrives', async () => {
+    const header = { inputs: [{ name: 'input', datatype: 'BYTES', shape: [1, 10], parameters: { binary_data_size: 40 * 1024 * 1024 } }] };
+    const answer = await sendBinaryHeaderOnly(header, 40 * 1024 * 1024 + JSON.stringify(header).length);
+    assert.equal(answer.status, 400, answer.text.slice(0, 300));
+    assert.match(answer.text, /input 'input' has datatype BYTES, the model expects FP32/);
+  });
+
+  test('a large binary body whose header shape is over the row limit gets 413 before the rest of it arrives', async () => {
+    const size = 110_000 * 10 * 4;
+    const header = { inputs: [{ name: 'input', datatype: 'FP32', shape: [110_000, 10], parameters: { binary_data_size: size } }] };
+    const answer = await sendBinaryHeaderOnly(header, size + JSON.stringify(header).length);
+    assert.equal(answer.status, 413, answer.text.slice(0, 300));
+    assert.match(answer.text, /input 'input' has 110000 rows; the most one request may carry is 1024 \(--max-request-rows\)/);
+  });
+
+  test('a large binary body whose header sizes do not add up to its length is refused before the rest of it arrives', async () => {
+    const header = { inputs: [{ name: 'input', datatype: 'FP32', shape: [1000, 10], parameters: { binary_data_size: 40_000 } }] };
+    const bodyBytes = 48 * 1024 * 1024;
+    const answer = await sendBinaryHeaderOnly(header, bodyBytes);
+    assert.equal(answer.status, 400, answer.text.slice(0, 300));
+    assert.match(answer.text, new RegExp(`${bodyBytes - JSON.stringify(header).length - 40_000} bytes of binary data are not claimed by any input`));
+    const wrongSize = { inputs: [{ name: 'input', datatype: 'FP32', shape: [1000, 10], parameters: { binary_data_size: bodyBytes } }] };
+    const sized = await sendBinaryHeaderOnly(wrongSize, bodyBytes + JSON.stringify(wrongSize).length);
+    assert.equal(sized.status, 400, sized.text.slice(0, 300));
+    assert.match(sized.text, /shape \[1000, 10\] of FP32 needs 40000 bytes, binary data has 50331648/);
   });
 
   test('FP32 values beyond its range get 400 instead of becoming Infinity', async () => {

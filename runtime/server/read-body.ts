@@ -1,24 +1,29 @@
 import type { IncomingMessage } from 'node:http';
 import { ProtocolError } from '../protocol/errors.ts';
 
-/** Sees each chunk as it arrives and throws to stop reading (see json-guard.ts). */
+/** Sees each chunk as it arrives and throws to stop reading (see json-guard.ts, binary-header-check.ts). */
 export interface BodyWatcher {
   feed(chunk: Uint8Array): void;
 }
 
 /**
- * Reads a request body up to `limit` bytes. Done by hand rather than with express.json: infer bodies are
- * parsed exactly once, by the protocol decoder, and the binary tensor extension needs the raw bytes anyway.
+ * Reads a request body up to `limit` bytes; `paced` (for large bodies) reads a chunk per event-loop turn.
+ * Done by hand rather than with express.json: infer bodies are parsed exactly once, by the protocol decoder,
+ * and the binary tensor extension needs the raw bytes anyway.
  */
-export function readBody(req: IncomingMessage, limit: number, watcher?: BodyWatcher): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number, watchers: readonly BodyWatcher[] = [], paced = false): Promise<Buffer> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) {
     return Promise.reject(tooLarge(limit));
   }
+  // Closed while the request waited to be read (large-body-gate.ts): its 'close' has come and gone.
+  if (req.destroyed) return Promise.reject(new ProtocolError(400, 'request body was cut off'));
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    const collect = collector(declared === undefined ? undefined : Number(declared));
     let size = 0;
+    let done = false;
     const onData = (chunk: Buffer): void => {
+      if (paced) yieldAfterChunk();
       size += chunk.length;
       if (size > limit) {
         cleanup();
@@ -26,17 +31,17 @@ export function readBody(req: IncomingMessage, limit: number, watcher?: BodyWatc
         return;
       }
       try {
-        watcher?.feed(chunk);
+        for (const watcher of watchers) watcher.feed(chunk);
       } catch (error) {
         cleanup();
         reject(error as Error);
         return;
       }
-      chunks.push(chunk);
+      collect.add(chunk);
     };
     const onEnd = (): void => {
       cleanup();
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      resolve(collect.body());
     };
     const onError = (error: Error): void => {
       cleanup();
@@ -46,7 +51,19 @@ export function readBody(req: IncomingMessage, limit: number, watcher?: BodyWatc
       cleanup();
       reject(new ProtocolError(400, 'request body was cut off'));
     };
+    /**
+     * libuv reads a readable socket up to 32 times per event-loop turn, so two clients sending large bodies
+     * make each turn parse and watch megabytes before a probe's request is even read. Pausing after each
+     * chunk until the next turn lets every other connection in between.
+     */
+    function yieldAfterChunk(): void {
+      req.pause();
+      setImmediate(() => {
+        if (!done) req.resume();
+      });
+    }
     function cleanup(): void {
+      done = true;
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
@@ -57,6 +74,42 @@ export function readBody(req: IncomingMessage, limit: number, watcher?: BodyWatc
     req.on('error', onError);
     req.on('close', onAborted);
   });
+}
+
+interface Collector {
+  add(chunk: Buffer): void;
+  body(): Buffer;
+}
+
+const PREALLOCATE_FROM_BYTES = 1024 * 1024;
+
+/**
+ * A body of declared length is copied chunk by chunk into one buffer of that length: no 64 MiB concatenation
+ * at the end holding the HTTP thread at once, and no second copy of the body held beside its chunks. The
+ * buffer's pages are only committed as they are written, so a declared length never sent costs no memory.
+ * Node's parser stops a body at its Content-Length, so the chunks cannot overrun it. Smaller bodies keep
+ * their chunks: most arrive in one, which is then the body itself, with no copy at all.
+ */
+function collector(declared: number | undefined): Collector {
+  if (declared !== undefined && Number.isSafeInteger(declared) && declared >= PREALLOCATE_FROM_BYTES) {
+    const target = Buffer.allocUnsafeSlow(declared);
+    let filled = 0;
+    return {
+      add: (chunk) => {
+        filled += chunk.copy(target, filled);
+      },
+      body: () => (filled === declared ? target : target.subarray(0, filled)),
+    };
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  return {
+    add: (chunk) => {
+      chunks.push(chunk);
+      size += chunk.length;
+    },
+    body: () => (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)),
+  };
 }
 
 function tooLarge(limit: number): ProtocolError {

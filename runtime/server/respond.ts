@@ -4,7 +4,7 @@ import type { ServerResponse } from 'node:http';
 
 const JSON_TYPE = 'application/json';
 
-export function sendJson(res: ServerResponse, status: number, body: string): void {
+export function sendJson(res: ServerResponse, status: number, body: string | Uint8Array): void {
   res.writeHead(status, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }

@@ -13,6 +13,8 @@ import type { ServerTimeouts } from './server-timeouts.ts';
 import { createRequestListener } from './app.ts';
 import { installGracefulShutdown } from './graceful-shutdown.ts';
 import { GrpcListener } from '../grpc/grpc-server.ts';
+import { CodecThread } from '../codec/codec-thread.ts';
+import { LargeBodyGate } from './large-body-gate.ts';
 
 export interface RuntimeSettings {
   model: ServedModelOptions;
@@ -53,6 +55,8 @@ export async function startRuntime(settings: RuntimeSettings): Promise<Server> {
     limits: settings.limits,
     injectErrorRate: settings.injectErrorRate,
     inflight,
+    codec: new CodecThread(),
+    largeBodies: new LargeBodyGate(settings.maxBodyBytes),
   };
   if (settings.injectErrorRate > 0) {
     log.warn({ injectErrorRate: settings.injectErrorRate }, 'fault injection on: some inference requests will fail on purpose');

@@ -39,19 +39,24 @@ export function readJsonTensorData(datatype: Datatype, shape: readonly number[],
     checkCount(strings.length, expected, shape, where);
     return strings;
   }
-  // Nested data is flattened first, so that the element count is checked before anything is allocated.
-  const values = data.length > 0 && Array.isArray(data[0]) ? flattenAll(data, where) : data;
-  checkCount(values.length, expected, shape, where);
+  if (data.length > 0 && Array.isArray(data[0])) {
+    // Nested data is counted first, so that the element count is checked before anything is allocated, and
+    // then stored straight from where it lies: a flat copy of millions of boxed numbers would cost more
+    // memory than the parsed document itself.
+    let count = 0;
+    flatten(data, where, () => count++);
+    checkCount(count, expected, shape, where);
+    const target = allocateNumeric(datatype, expected);
+    const store = storeFor(datatype, target, where);
+    let index = 0;
+    flatten(data, where, (value) => store(index++, value));
+    return target;
+  }
+  checkCount(data.length, expected, shape, where);
   const target = allocateNumeric(datatype, expected);
   const store = storeFor(datatype, target, where);
-  for (let i = 0; i < expected; i++) store(i, values[i]);
+  for (let i = 0; i < expected; i++) store(i, data[i]);
   return target;
-}
-
-function flattenAll(data: unknown[], where: string): unknown[] {
-  const values: unknown[] = [];
-  flatten(data, where, (value) => values.push(value));
-  return values;
 }
 
 function flatten(data: unknown[], where: string, visit: (value: unknown) => void, depth = 0): void {

@@ -1,0 +1,121 @@
+import type { ModelSignature } from '../model/signature.ts';
+import { ProtocolError } from '../protocol/errors.ts';
+import type { RequestLimits } from '../protocol/request-limits.ts';
+import { encodeV1Predictions, parseV1PredictText } from '../protocol/v1-predict.ts';
+import { parseV2InferRequest } from '../protocol/v2-infer-request.ts';
+import type { V2InferRequest } from '../protocol/v2-infer-request.ts';
+import { encodeV2InferResponse } from '../protocol/v2-infer-response.ts';
+import type { Tensor } from '../tensor/datatypes.ts';
+
+/**
+ * The work a codec thread does (codec-thread.ts), as plain data that crosses between threads: decoding a
+ * request body into tensors and encoding a model's outputs into an answer, the protocols' own functions run
+ * unchanged on the other side.
+ */
+
+export interface DecodeJob {
+  protocol: 'v1' | 'v2';
+  body: Uint8Array;
+  /** V2's Inference-Header-Content-Length, as the client sent it. */
+  headerLength: string | undefined;
+  signature: ModelSignature;
+  limits: RequestLimits;
+}
+
+/** V1 decodes to the model's inputs alone; V2 to the whole infer request. */
+export type DecodedRequest = { protocol: 'v1'; inputs: Record<string, Tensor> } | { protocol: 'v2'; request: V2InferRequest };
+
+export type EncodeJob =
+  | { protocol: 'v1'; outputs: Record<string, Tensor>; signature: ModelSignature }
+  | {
+      protocol: 'v2';
+      modelName: string;
+      modelVersion: string;
+      /** What the answer repeats or follows from the request; its inputs stay behind. */
+      request: Omit<V2InferRequest, 'inputs'>;
+      outputs: Record<string, Tensor>;
+      signature: ModelSignature;
+    };
+
+/** An encoded answer: JSON, or with binary outputs JSON of `jsonLength` bytes followed by their bytes. */
+export interface EncodedAnswer {
+  body: Uint8Array;
+  jsonLength: number | undefined;
+}
+
+export type CodecTask = { kind: 'decode'; job: DecodeJob } | { kind: 'encode'; job: EncodeJob };
+
+/** What comes back. A refusal keeps its status and message (an Error's class does not survive the trip). */
+export type CodecOutcome =
+  | { id: number; kind: 'decoded'; decoded: DecodedRequest }
+  | { id: number; kind: 'encoded'; encoded: EncodedAnswer }
+  | { id: number; kind: 'refused'; status: number; message: string }
+  | { id: number; kind: 'failed'; message: string };
+
+export function decodeJob(job: DecodeJob): DecodedRequest {
+  if (job.protocol === 'v1') return { protocol: 'v1', inputs: parseV1PredictText(takeText(job), job.signature, job.limits) };
+  const body = Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength);
+  return { protocol: 'v2', request: parseV2InferRequest(body, job.headerLength, job.signature, job.limits) };
+}
+
+/**
+ * A V1 body's text, the job letting go of its bytes: parsing then allocates tens of megabytes, and the
+ * collections that brings free the body's bytes (as large as the text) instead of keeping both to the end.
+ */
+function takeText(job: DecodeJob): string {
+  const text = Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength).toString('utf8');
+  job.body = new Uint8Array(0);
+  return text;
+}
+
+export function encodeJob(job: EncodeJob): EncodedAnswer {
+  if (job.protocol === 'v1') return { body: Buffer.from(encodeV1Predictions(job.outputs, job.signature)), jsonLength: undefined };
+  const request: V2InferRequest = { ...job.request, inputs: {} };
+  const encoded = encodeV2InferResponse(job.modelName, job.modelVersion, request, job.outputs, job.signature);
+  return { body: typeof encoded.body === 'string' ? Buffer.from(encoded.body) : encoded.body, jsonLength: encoded.jsonLength };
+}
+
+/** Runs a task and turns what it throws into an outcome a thread can post. */
+export function runCodecTask(id: number, task: CodecTask): CodecOutcome {
+  try {
+    if (task.kind === 'decode') return { id, kind: 'decoded', decoded: decodeJob(task.job) };
+    return { id, kind: 'encoded', encoded: encodeJob(task.job) };
+  } catch (error) {
+    if (error instanceof ProtocolError) return { id, kind: 'refused', status: error.status, message: error.message };
+    return { id, kind: 'failed', message: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/**
+ * What a task or an outcome can move to the other thread instead of copying: every numeric tensor's bytes
+ * and the encoded body, each made a buffer of its own first where it is a view into a larger one (a batch's
+ * outputs are views into one buffer the other requests of the batch still use).
+ */
+export function movableBuffers(item: CodecTask | CodecOutcome): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  const own = (view: Uint8Array): Uint8Array => {
+    const owned = ownedBytes(view);
+    buffers.add(owned.buffer);
+    return owned;
+  };
+  const ownTensors = (tensors: Record<string, Tensor>): void => {
+    for (const tensor of Object.values(tensors)) {
+      if (Array.isArray(tensor.data)) continue;
+      if (!isWholeBuffer(tensor.data)) tensor.data = tensor.data.slice() as typeof tensor.data;
+      buffers.add(tensor.data.buffer as ArrayBuffer);
+    }
+  };
+  if (item.kind === 'decode') item.job.body = own(item.job.body);
+  else if (item.kind === 'encode') ownTensors(item.job.outputs);
+  else if (item.kind === 'decoded') ownTensors(item.decoded.protocol === 'v1' ? item.decoded.inputs : item.decoded.request.inputs);
+  else if (item.kind === 'encoded') item.encoded.body = own(item.encoded.body);
+  return [...buffers];
+}
+
+function isWholeBuffer(view: ArrayBufferView): boolean {
+  return view.buffer instanceof ArrayBuffer && view.byteOffset === 0 && view.byteLength === view.buffer.byteLength;
+}
+
+function ownedBytes(view: Uint8Array): Uint8Array<ArrayBuffer> {
+  return isWholeBuffer(view) ? (view as Uint8Array<ArrayBuffer>) : new Uint8Array(view);
+}
