@@ -22,35 +22,26 @@ export function readBody(req: IncomingMessage, limit: number, watchers: readonly
     const collect = collector(declared === undefined ? undefined : Number(declared));
     let size = 0;
     let done = false;
+    const finish = (error?: Error): void => {
+      cleanup();
+      if (error) reject(error);
+      else resolve(collect.body());
+    };
     const onData = (chunk: Buffer): void => {
       if (paced) yieldAfterChunk();
-      size += chunk.length;
-      if (size > limit) {
-        cleanup();
-        reject(tooLarge(limit));
-        return;
-      }
       try {
+        size += chunk.length;
+        if (size > limit) throw tooLarge(limit);
         for (const watcher of watchers) watcher.feed(chunk);
       } catch (error) {
-        cleanup();
-        reject(error as Error);
+        finish(error as Error);
         return;
       }
       collect.add(chunk);
     };
-    const onEnd = (): void => {
-      cleanup();
-      resolve(collect.body());
-    };
-    const onError = (error: Error): void => {
-      cleanup();
-      reject(new ProtocolError(400, `request body could not be read: ${error.message}`));
-    };
-    const onAborted = (): void => {
-      cleanup();
-      reject(new ProtocolError(400, 'request body was cut off'));
-    };
+    const onEnd = (): void => finish();
+    const onError = (error: Error): void => finish(new ProtocolError(400, `request body could not be read: ${error.message}`));
+    const onAborted = (): void => finish(new ProtocolError(400, 'request body was cut off'));
     /**
      * libuv reads a readable socket up to 32 times per event-loop turn, so two clients sending large bodies
      * make each turn parse and watch megabytes before a probe's request is even read. Pausing after each
