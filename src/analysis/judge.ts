@@ -53,6 +53,9 @@ export function judge(window: Window, t: Thresholds, now: Date): AnalysisMeasure
   }
   if (predictions?.failure) failures.push(predictions.failure);
   if (failures.length > 0) return { time, phase: 'Failed', ...measured, message: truncate(failures.join('; '), 1024) };
+  // A prediction check that could not judge (too few values, no summaries from the pods) never lets the
+  // other thresholds pass the interval alone: a candidate must not be promoted on a check that never ran.
+  if (predictions?.unjudged) return { time, phase: 'Inconclusive', ...measured, message: truncate(predictions.unjudged, 1024) };
   const absolute = t.maxErrorRate !== undefined || t.maxP99LatencyMs !== undefined;
   const relativeJudged = (t.maxP99LatencyRatio !== undefined && !ratioUnknown) || (predictions !== undefined && !predictions.unjudged);
   if (!absolute && !relativeJudged) {

@@ -43,13 +43,23 @@ test('the same predictions pass; the default output is the model\'s first', () =
   assert.equal(m.prediction?.value, 0);
 });
 
-test('too few predicted values leave the check unjudged: inconclusive alone, ignored beside other thresholds', () => {
+test('too few predicted values leave the check unjudged: inconclusive, alone or beside other thresholds that pass', () => {
   const windows = { candidate: healthy(50), stable: healthy(50), predictions: { candidate: probabilities(60, 'bunched'), stable: probabilities(60, 'spread') } };
   const alone = judge(windows, { minRequests: 20, prediction: check }, NOW);
   assert.equal(alone.phase, 'Inconclusive');
   assert.match(alone.message ?? '', /the candidate returned 20, the stable revision returned 20 \(minSamples 100\)/);
   assert.equal(alone.prediction?.value, undefined);
-  assert.equal(judge(windows, { minRequests: 20, maxErrorRate: 0.1, prediction: check }, NOW).phase, 'Successful');
+  const beside = judge(windows, { minRequests: 20, maxErrorRate: 0.1, prediction: check }, NOW);
+  assert.equal(beside.phase, 'Inconclusive');
+  assert.match(beside.message ?? '', /\(minSamples 100\)/);
+  // Other thresholds still fail the interval on their own.
+  assert.equal(judge({ ...windows, candidate: { ...healthy(50), errors: 25 } }, { minRequests: 20, maxErrorRate: 0.1, prediction: check }, NOW).phase, 'Failed');
   const noStable = judge({ candidate: healthy(50), predictions: { candidate: probabilities(600, 'bunched') } }, { minRequests: 20, prediction: check }, NOW);
   assert.match(noStable.message ?? '', /no pods to compare with/);
+});
+
+test('a runtime that reports no summaries (an older image, or --prediction-summaries off) never passes the check', () => {
+  const m = judge({ candidate: healthy(200), stable: healthy(600) }, { minRequests: 20, maxErrorRate: 0.1, prediction: check }, NOW);
+  assert.equal(m.phase, 'Inconclusive');
+  assert.match(m.message ?? '', /no prediction summaries from the runtime pods/);
 });
