@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient, RequestTimeoutError } from './client.ts';
+import { listenOnLoopback, loopbackKubeConfig } from '../../test/support/loopback-api.ts';
 
 /** An API server stand-in on loopback: /slow never answers, /watch sends headers then nothing. */
 function frozenServer(): Server {
@@ -22,23 +21,11 @@ function frozenServer(): Server {
   });
 }
 
-function configFor(port: number): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: 'u' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  return kc;
-}
-
 describe('KubeClient deadlines', () => {
   const server = frozenServer();
   let port = 0;
   before(async () => {
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    port = (server.address() as AddressInfo).port;
+    port = await listenOnLoopback(server);
   });
   after(() => {
     server.closeAllConnections();
@@ -46,7 +33,7 @@ describe('KubeClient deadlines', () => {
   });
 
   test('a request the server never answers fails at the deadline with a message that says so', async () => {
-    const client = new KubeClient(configFor(port), 'test', 200);
+    const client = new KubeClient(loopbackKubeConfig(port), 'test', 200);
     const started = Date.now();
     await assert.rejects(client.get('/slow'), (err: unknown) => {
       assert.ok(err instanceof RequestTimeoutError);
@@ -57,19 +44,19 @@ describe('KubeClient deadlines', () => {
   });
 
   test('a caller signal shorter than the deadline ends the request first', async () => {
-    const client = new KubeClient(configFor(port), 'test', 10_000);
+    const client = new KubeClient(loopbackKubeConfig(port), 'test', 10_000);
     const started = Date.now();
     await assert.rejects(client.get('/slow', { signal: AbortSignal.timeout(100) }), (err: unknown) => !(err instanceof RequestTimeoutError));
     assert.ok(Date.now() - started < 2_000);
   });
 
   test('an answered request is not cut by the deadline afterwards', async () => {
-    const client = new KubeClient(configFor(port), 'test', 200);
+    const client = new KubeClient(loopbackKubeConfig(port), 'test', 200);
     assert.deepEqual(await client.get('/ok'), { kind: 'Status' });
   });
 
   test('a watch outlives the deadline once its headers arrived, and ends with the caller', async () => {
-    const client = new KubeClient(configFor(port), 'test', 100);
+    const client = new KubeClient(loopbackKubeConfig(port), 'test', 100);
     const caller = new AbortController();
     const res = await client.stream('/watch', { signal: caller.signal });
     const reader = res.body!.getReader();

@@ -2,12 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { KubeClient } from './client.ts';
 import { Informer } from './informer.ts';
 import type { KubeObject } from './object.ts';
 import { Services } from './resources.ts';
+import { listenOnLoopback, loopbackKubeConfig } from '../../test/support/loopback-api.ts';
 
 const svc = (name: string, rv: string): KubeObject => ({ metadata: { name, namespace: 'ns', resourceVersion: rv } });
 
@@ -53,15 +53,7 @@ test('the informer restarts after a failed watch and relists after 410 Gone, tel
       ]),
     ],
   );
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: 'u' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
+  const kc = loopbackKubeConfig(await listenOnLoopback(server));
   const informer = new Informer<KubeObject>(new KubeClient(kc), Services, {
     namespaces: ['ns'],
     log: pino({ level: 'silent' }),
@@ -98,15 +90,7 @@ test('the informer sends its label and field selectors on the list and on the wa
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ metadata: { resourceVersion: '1' }, items: [] }));
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: 'u' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
+  const kc = loopbackKubeConfig(await listenOnLoopback(server));
   const informer = new Informer<KubeObject>(new KubeClient(kc), Services, {
     namespaces: [],
     labelSelector: 'app=echo',
