@@ -2,12 +2,12 @@
 // blue-green preview serves only behind <name>-preview until promoted, then the main Service switches;
 // a failing preview is rolled back; promote, pause, resume, abort, retry and undo all go through the
 // ModelDeployment's annotations, as kubectl and the CLI plugin write them.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clusterForSuite, createNamespace, kubectl } from '../../proving-ground/test-cluster.ts';
+import { kubectl } from '../../proving-ground/test-cluster.ts';
 import type { KubeClient } from '../../src/kube/client.ts';
 import { adminClient } from '../operator/harness.ts';
-import { annotate, apply, conditionOf, installCrds, isReady, modelSpec, revisionDeployments, sleep, startOperator, SteadyTraffic, stopAllTraffic, waitForMd, provideModels } from './harness.ts';
+import { annotate, apply, conditionOf, isReady, modelSpec, revisionDeployments, sleep, startOperator, SteadyTraffic, waitForMd, provideModels, rolloutCluster } from './harness.ts';
 import type { RunningOperator, TrafficSummary } from './harness.ts';
 
 const NS = 'control';
@@ -17,16 +17,9 @@ describe('blue-green and manual control with real runtime pods', () => {
   let client: KubeClient;
   let op: RunningOperator;
 
-  after(async () => {
-    await stopAllTraffic();
-    await op?.stop();
-  });
-  // Registered after the hook above, so the operator stops before the cluster does.
-  const suite = clusterForSuite({ nodes: 1, crashBackoff: { initialMs: 1000, maxMs: 5000 } });
+  const suite = rolloutCluster(NS, () => op?.stop());
   before(async () => {
     client = adminClient(suite.cluster);
-    await installCrds(suite.cluster);
-    await createNamespace(suite.cluster, NS);
     await provideModels(suite.cluster, NS);
     op = await startOperator(suite.cluster, 'control');
   });

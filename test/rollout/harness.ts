@@ -3,10 +3,12 @@
 // requests through the main Service's ClusterIP for the whole rollout and counts every failure,
 // and small helpers to read and steer a ModelDeployment.
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { REPO_ROOT } from '../../proving-ground/cluster.ts';
 import type { Cluster } from '../../proving-ground/cluster.ts';
-import { createModelClaim, kubectl } from '../../proving-ground/test-cluster.ts';
+import { clusterForSuite, createModelClaim, createNamespace, kubectl } from '../../proving-ground/test-cluster.ts';
+import type { SuiteCluster } from '../../proving-ground/test-cluster.ts';
 import { packageVersion } from '../../src/version.ts';
 import { pollUntil } from '../../proving-ground/lib/wait.ts';
 import { FIXTURES } from '../../runtime/fixtures/paths.ts';
@@ -46,6 +48,25 @@ export function startOperator(cluster: Cluster, name: string): Promise<OperatorP
  * Installs the CRDs and waits until ModelDeployments are served. Polls the CRD's Established condition
  * itself: `kubectl wait` right after the apply fails when the CRD has no conditions yet.
  */
+/**
+ * The frame every rollout suite shares: one single-node cluster for the file (container crash back-off of
+ * 1–5 s unless `fastCrashBackoff` is false), with the CRDs installed and the namespace made before the
+ * suite's own before(). The after() hook is registered before the cluster's, so the clients still sending
+ * and then what `stop` stops (the suite's operator, a flood) end before the cluster does.
+ */
+export function rolloutCluster(namespace: string, stop: () => Promise<unknown> | undefined, options: { fastCrashBackoff?: boolean } = {}): SuiteCluster {
+  after(async () => {
+    await stopAllTraffic();
+    await stop();
+  });
+  const suite = clusterForSuite({ nodes: 1, ...(options.fastCrashBackoff === false ? {} : { crashBackoff: { initialMs: 1000, maxMs: 5000 } }) });
+  before(async () => {
+    await installCrds(suite.cluster);
+    await createNamespace(suite.cluster, namespace);
+  });
+  return suite;
+}
+
 export async function installCrds(cluster: Cluster): Promise<void> {
   await kubectl(cluster, 'apply', '--server-side', '-f', join(REPO_ROOT, 'crds'));
   await pollUntil(

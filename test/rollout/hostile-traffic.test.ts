@@ -2,12 +2,12 @@
 // Service (through its ClusterIP, a new connection per request, so kube-proxy spreads them) for the whole rollout: the 401s must not dilute the error rate analysis judges, so the canary is
 // still rolled back (issue 11). Before the runtime counted rejected requests apart, thousands of cheap 401s
 // brought a 30% error rate under the 10% threshold and the broken version was promoted.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clusterForSuite, createNamespace, kubectl } from '../../proving-ground/test-cluster.ts';
+import { kubectl } from '../../proving-ground/test-cluster.ts';
 import type { KubeClient } from '../../src/kube/client.ts';
 import { adminClient } from '../operator/harness.ts';
-import { apply, clusterAddress, conditionOf, INFER_BODY, installCrds, isReady, modelSpec, provideModels, sleep, startOperator, SteadyTraffic, stopAllTraffic, waitForMd } from './harness.ts';
+import { apply, clusterAddress, conditionOf, INFER_BODY, isReady, modelSpec, provideModels, sleep, startOperator, SteadyTraffic, waitForMd, rolloutCluster } from './harness.ts';
 import type { RunningOperator } from './harness.ts';
 
 const NS = 'hostile';
@@ -54,16 +54,12 @@ describe('unauthenticated traffic at a failing canary', () => {
   let op: RunningOperator;
   let flood: UnauthenticatedFlood | undefined;
 
-  after(async () => {
+  const suite = rolloutCluster(NS, async () => {
     await flood?.stop();
-    await stopAllTraffic();
     await op?.stop();
   });
-  const suite = clusterForSuite({ nodes: 1, crashBackoff: { initialMs: 1000, maxMs: 5000 } });
   before(async () => {
     client = adminClient(suite.cluster);
-    await installCrds(suite.cluster);
-    await createNamespace(suite.cluster, NS);
     await provideModels(suite.cluster, NS);
     await kubectl(suite.cluster, 'create', 'secret', 'generic', 'runtime-token', '-n', NS, `--from-literal=token=${TOKEN}`);
     op = await startOperator(suite.cluster, 'hostile');

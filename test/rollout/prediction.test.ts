@@ -5,16 +5,16 @@
 // shows both versions' figures side by side, and is promoted.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clusterForSuite, createModelClaim, createNamespace } from '../../proving-ground/test-cluster.ts';
+import { createModelClaim } from '../../proving-ground/test-cluster.ts';
 import { FIXTURES } from '../../runtime/fixtures/paths.ts';
 import type { KubeClient } from '../../src/kube/client.ts';
 import type { KubeList } from '../../src/kube/object.ts';
 import type { ModelDeployment, ModelDeploymentSpec } from '../../src/api/types.ts';
 import { adminClient } from '../operator/harness.ts';
 import { pollUntil } from '../../proving-ground/lib/wait.ts';
-import { annotate, apply, installCrds, isReady, sleep, startOperator, SteadyTraffic, stopAllTraffic, waitForMd } from './harness.ts';
+import { annotate, apply, isReady, sleep, startOperator, SteadyTraffic, waitForMd, rolloutCluster } from './harness.ts';
 import type { RunningOperator, TrafficSummary } from './harness.ts';
 
 const NS = 'predictions';
@@ -56,15 +56,9 @@ describe('model-aware analysis with real runtime pods and steady traffic', () =>
   let client: KubeClient;
   let op: RunningOperator;
 
-  after(async () => {
-    await stopAllTraffic();
-    await op?.stop();
-  });
-  const suite = clusterForSuite({ nodes: 1, crashBackoff: { initialMs: 1000, maxMs: 5000 } });
+  const suite = rolloutCluster(NS, () => op?.stop());
   before(async () => {
     client = adminClient(suite.cluster);
-    await installCrds(suite.cluster);
-    await createNamespace(suite.cluster, NS);
     await createModelClaim(suite.cluster, NS, 'models', {
       'iris.onnx': FIXTURES.logisticRegression,
       'iris-shuffled.onnx': FIXTURES.logisticRegressionShuffled,

@@ -1,13 +1,12 @@
 // Killing the operator (SIGKILL) at every step of a canary and starting a new one resumes the same
 // rollout from where it was: the step never goes back, the split in place is kept while no operator runs,
 // the analysis tally carries on, and the client sees no failed request.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clusterForSuite, createNamespace } from '../../proving-ground/test-cluster.ts';
 import type { KubeClient } from '../../src/kube/client.ts';
 import type { ModelDeployment } from '../../src/api/types.ts';
 import { adminClient } from '../operator/harness.ts';
-import { apply, installCrds, isReady, modelSpec, revisionDeployments, sleep, startOperator, SteadyTraffic, stopAllTraffic, waitForMd, provideModels } from './harness.ts';
+import { apply, isReady, modelSpec, revisionDeployments, sleep, startOperator, SteadyTraffic, waitForMd, provideModels, rolloutCluster } from './harness.ts';
 import type { RunningOperator } from './harness.ts';
 
 const NS = 'restart';
@@ -16,16 +15,9 @@ describe('an operator killed at each canary step resumes the rollout', () => {
   let client: KubeClient;
   let op: RunningOperator | undefined;
 
-  after(async () => {
-    await stopAllTraffic();
-    await op?.stop();
-  });
-  // Registered after the hook above, so the operator stops before the cluster does.
-  const suite = clusterForSuite({ nodes: 1 });
+  const suite = rolloutCluster(NS, () => op?.stop(), { fastCrashBackoff: false });
   before(async () => {
     client = adminClient(suite.cluster);
-    await installCrds(suite.cluster);
-    await createNamespace(suite.cluster, NS);
     await provideModels(suite.cluster, NS);
     op = await startOperator(suite.cluster, 'restart-0');
   });

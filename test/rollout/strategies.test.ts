@@ -3,9 +3,9 @@
 // and a three-step canary complete (the canary's traffic follows its weights, also when the replica total
 // changes mid-way as an HPA would), and bad versions (errors under traffic, a corrupt model file, a
 // sha256 mismatch) are rolled back by themselves with no failed request.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clusterForSuite, createNamespace, kubectl } from '../../proving-ground/test-cluster.ts';
+import { kubectl } from '../../proving-ground/test-cluster.ts';
 import { ClientPod } from '../../proving-ground/client-pod/client-pod.ts';
 import type { KubeClient } from '../../src/kube/client.ts';
 import type { ModelDeployment } from '../../src/api/types.ts';
@@ -15,7 +15,6 @@ import {
   apply,
   conditionOf,
   INFER_BODY,
-  installCrds,
   isReady,
   MODEL_URI,
   modelSpec,
@@ -25,10 +24,10 @@ import {
   sleep,
   startOperator,
   SteadyTraffic,
-  stopAllTraffic,
   waitForMd,
   CORRUPT_MODEL_URI,
   provideModels,
+  rolloutCluster,
 } from './harness.ts';
 import type { RunningOperator, TrafficSummary } from './harness.ts';
 
@@ -40,17 +39,12 @@ describe('rollouts with real runtime pods and steady traffic', () => {
   let op: RunningOperator;
   const timings: string[] = [];
 
-  after(async () => {
-    await stopAllTraffic();
+  const suite = rolloutCluster(NS, async () => {
     await op?.stop();
     if (timings.length) process.stderr.write(`\n[rollout timings]\n${timings.join('\n')}\n`);
   });
-  // Registered after the hook above, so the operator stops before the cluster does.
-  const suite = clusterForSuite({ nodes: 1, crashBackoff: { initialMs: 1000, maxMs: 5000 } });
   before(async () => {
     client = adminClient(suite.cluster);
-    await installCrds(suite.cluster);
-    await createNamespace(suite.cluster, NS);
     await provideModels(suite.cluster, NS);
     op = await startOperator(suite.cluster, 'strategies');
   });
