@@ -1,7 +1,10 @@
 /**
  * What the prediction summaries (docs/adr/0008-prediction-summaries.md) cost: the tiny model served twice,
- * once with --prediction-summaries on and once off, measured in alternating rounds under the same load; the
- * best round of each counts, as in the rest of bench:runtime.
+ * once with --prediction-summaries on and once off, measured in pairs of rounds run back to back under the
+ * same load. The ratio is the median of the pairs' on/off ratios, not best against best: the cost to resolve
+ * (a few percent at most) is smaller than how much one round differs from the next on a shared machine, and
+ * the two rounds of a pair see the same machine, so slow drifts cancel within a pair and the median leaves
+ * out a pair that met a burst of other work.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,16 +20,19 @@ export const SUMMARIES_GOAL = 0.97;
 export interface SummariesResult {
   onRequestsPerSecond: number;
   offRequestsPerSecond: number;
-  /** on / off throughput. */
+  /** Median of the pairs' on / off throughput ratios. */
   ratio: number;
+  /** Every pair's on / off throughput ratio, sorted: how far the median can be trusted. */
+  pairRatios: number[];
   /**
-   * Server CPU time per answered request, best round of each, and on / off: steadier than req/s on a
-   * shared machine, since other work there slows both the server and the load generator.
+   * Server CPU time per answered request, median of each side's rounds, and the median of the pairs' on / off
+   * ratios: steadier than req/s on a shared machine, since other work there slows both the server and the
+   * load generator.
    */
   onCpuMicrosPerRequest: number;
   offCpuMicrosPerRequest: number;
   cpuRatio: number;
-  /** Every round, in the order run: [on, off] req/s. */
+  /** Every pair, in the order run: [on, off] req/s. */
   rounds: Array<[number, number]>;
 }
 
@@ -91,17 +97,21 @@ export async function benchSummaries(b: SummariesBench): Promise<SummariesResult
         `off ${runOff.requestsPerSecond.toFixed(0)} req/s (${runOff.cpuMicrosPerRequest.toFixed(0)} CPU us/req)`,
     );
   }
-  const onBest = Math.max(...rounds.map((r) => r[0]));
-  const offBest = Math.max(...rounds.map((r) => r[1]));
-  const onCpu = Math.min(...cpu.map((r) => r[0]));
-  const offCpu = Math.min(...cpu.map((r) => r[1]));
+  const pairRatios = rounds.map(([on, off]) => on / off).sort((a, b) => a - b);
   return {
-    onRequestsPerSecond: onBest,
-    offRequestsPerSecond: offBest,
-    ratio: onBest / offBest,
-    onCpuMicrosPerRequest: Math.round(onCpu),
-    offCpuMicrosPerRequest: Math.round(offCpu),
-    cpuRatio: onCpu / offCpu,
+    onRequestsPerSecond: median(rounds.map((r) => r[0])),
+    offRequestsPerSecond: median(rounds.map((r) => r[1])),
+    ratio: median(pairRatios),
+    pairRatios: pairRatios.map((r) => Number(r.toFixed(3))),
+    onCpuMicrosPerRequest: Math.round(median(cpu.map((r) => r[0]))),
+    offCpuMicrosPerRequest: Math.round(median(cpu.map((r) => r[1]))),
+    cpuRatio: median(cpu.map(([on, off]) => on / off)),
     rounds,
   };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
