@@ -3,7 +3,7 @@
  * (wrk; see bench/load/run-load.ts for why not autocannon) and the same models:
  *
  *   tiny model (linear regression, 10 features): our runtime over REST with JSON tensors, REST with the
- *   binary tensor extension and gRPC with raw contents (ghz; bench/load/run-ghz.ts), a raw node:http +
+ *   binary tensor extension and gRPC with raw contents (h2load; bench/load/run-grpc-load.ts), a raw node:http +
  *   onnxruntime-node server (the stack's limit) and Flask + scikit-learn under gunicorn -w 2 (the seed
  *   baseline);
  *   CNN-sized model (light_resnet50): our runtime vs batched session.run in-process;
@@ -28,7 +28,8 @@ import { parseArgs } from 'node:util';
 import { ensureVenv } from '../runtime/fixtures/python-venv.ts';
 import { FIXTURES } from '../runtime/fixtures/paths.ts';
 import { ensureWrk, runLoad } from './load/run-load.ts';
-import { ensureGhz, runGhz } from './load/run-ghz.ts';
+import { ensureH2load, runGrpcLoad } from './load/run-grpc-load.ts';
+import { INFERENCE_SERVICE } from '../runtime/grpc/proto.ts';
 import type { LoadResult, LoadSpec } from './load/load-spec.ts';
 import { freePort, spawnServer } from './servers/spawn-server.ts';
 import { ABUSE_GOALS, ABUSE_SETTINGS, abuseFlags, probesUnderAbuse } from './load/abuse.ts';
@@ -150,7 +151,7 @@ function cnnBinaryBody(): { path: string; headerLength: number } {
   return { path: bodyFile('cnn.bin', Buffer.concat([header, Buffer.from(pixels.buffer)])), headerLength: header.byteLength };
 }
 
-/** The tiny request three ways: JSON tensors, the binary tensor extension, and gRPC raw contents (for ghz). */
+/** The tiny request three ways: JSON tensors, the binary tensor extension, and gRPC raw contents (one message frame). */
 function tinyBodies(): { json: string; binary: { path: string; headerLength: number }; grpc: string } {
   const json = bodyFile('tiny.json', JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 10], data: FEATURES }] }));
   const features = Buffer.from(new Float32Array(FEATURES).buffer);
@@ -161,14 +162,26 @@ function tinyBodies(): { json: string; binary: { path: string; headerLength: num
     }),
   );
   const binary = { path: bodyFile('tiny.bin', Buffer.concat([header, features])), headerLength: header.byteLength };
-  const grpc = bodyFile(
-    'tiny-grpc.json',
-    JSON.stringify({ model_name: 'tiny', inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 10] }], raw_input_contents: [features.toString('base64')] }),
-  );
-  return { json, binary, grpc };
+  const request = { model_name: 'tiny', inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 10] }], raw_input_contents: [features] };
+  return { json, binary, grpc: bodyFile('tiny-grpc.bin', grpcFrame(INFERENCE_SERVICE.ModelInfer!.requestSerialize(request))) };
 }
 
-async function benchTiny(gunicorn: string, ghz: string) {
+/** gRPC's length-prefixed message: no compression, the length big-endian, the message. */
+function grpcFrame(message: Buffer): Buffer {
+  const frame = Buffer.alloc(5 + message.byteLength);
+  frame.writeUInt32BE(message.byteLength, 1);
+  message.copy(frame, 5);
+  return frame;
+}
+
+/** gRPC calls the runtime answered OK so far, from its own counters (h2load cannot read gRPC trailers). */
+async function grpcOkCount(base: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('modelship_requests_total{') && l.includes('protocol="grpc"') && l.includes('code="200"'));
+  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+async function benchTiny(gunicorn: string) {
   const bodies = tinyBodies();
   const tinyBody = bodies.json;
   const ours = await startRuntime(FIXTURES.linearRegression, 'tiny');
@@ -180,8 +193,10 @@ async function benchTiny(gunicorn: string, ghz: string) {
     'content-type': 'application/octet-stream',
     'inference-header-content-length': String(bodies.binary.headerLength),
   });
-  // ghz keeps `connections` calls in flight over 4 HTTP/2 connections, as gRPC clients share channels.
-  const grpcLoad = () => runGhz(ghz, { target: ours.grpc, dataFile: bodies.grpc, concurrency: connections, connections: 4, durationSeconds });
+  // `connections` calls in flight over 4 HTTP/2 connections, as gRPC clients share channels.
+  const grpcSpec = { url: `http://${ours.grpc}/inference.GRPCInferenceService/ModelInfer`, frameFile: bodies.grpc, connections: 4 };
+  const grpcLoad = (seconds = durationSeconds) =>
+    runGrpcLoad({ ...grpcSpec, streamsPerConnection: Math.max(1, connections / 4), durationSeconds: seconds, countOk: () => grpcOkCount(ours.base) });
   const oursRounds: { measurement: Measurement; probe?: LoadResult }[] = [];
   const rawRounds: Measurement[] = [];
   const binaryRounds: Measurement[] = [];
@@ -189,7 +204,7 @@ async function benchTiny(gunicorn: string, ghz: string) {
   try {
     await warmUp(oursLoad);
     await warmUp(rawLoad);
-    await runGhz(ghz, { target: ours.grpc, dataFile: bodies.grpc, concurrency: connections, connections: 4, durationSeconds: 3 });
+    await grpcLoad(3);
     for (let round = 1; round <= rounds; round++) {
       oursRounds.push(await measure('modelship runtime', ours.server, oursLoad, healthProbe(ours.base, durationSeconds)));
       binaryRounds.push((await measure('modelship runtime, REST binary tensors', ours.server, binaryLoad)).measurement);
@@ -316,15 +331,15 @@ async function main(): Promise<void> {
   process.chdir(repo);
   // The abuse line needs neither wrk nor the yardsticks: its probes are paced ones (probe-child.ts).
   if (flags.only === 'abuse') return printAbuse(await benchAbuseLogged());
-  log('preparing wrk and the Python baseline');
+  log('preparing wrk, h2load and the Python baseline');
   ensureWrk(log);
   if (flags.only === 'summaries') return onlySummaries();
-  const ghz = ensureGhz(log);
+  ensureH2load(log);
   const python = ensureVenv(join(repo, 'bench/.venv'), join(repo, 'bench/requirements.txt'), log);
   const loadBefore = loadavg()[0]!;
 
   log(`tiny model: ${rounds} alternating rounds of ${durationSeconds} s, ${connections} connections`);
-  const tiny = await benchTiny(join(python, '..', 'gunicorn'), ghz);
+  const tiny = await benchTiny(join(python, '..', 'gunicorn'));
   log(`CNN-sized model: ${rounds} alternating rounds (in-process batches, then our runtime for ${cnnSeconds} s, ${CNN_CONNECTIONS} connections)`);
   const cnn = await benchCnn();
   const abuse = await benchAbuseLogged();
