@@ -15,11 +15,12 @@ import { delay } from '../lib/wait.ts';
 import { serveUpgrade, statusResponse } from './streaming/upgrade.ts';
 import type { StreamingPodSource } from './streaming/upgrade.ts';
 import { RESOURCE_METRICS_CONTENT_TYPE } from './resource-metrics.ts';
+import { USERS } from '../pki/cluster-pki.ts';
 
 /** The common name of the API server's kubelet client certificate (pki/cluster-pki.ts). */
 export const APISERVER_KUBELET_CLIENT = 'kube-apiserver-kubelet-client';
 /** The common name of metrics-server's kubelet client certificate (pki/cluster-pki.ts). */
-export const METRICS_SERVER_KUBELET_CLIENT = 'modelship:metrics-server';
+export const METRICS_SERVER_KUBELET_CLIENT = USERS.metricsServer.commonName;
 
 export interface ContainerLogSource {
   /** The pod's directory, where logs/<container>/<restart>.log live, or undefined for an unknown pod. */

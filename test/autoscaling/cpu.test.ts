@@ -1,0 +1,114 @@
+// A loaded model scales on CPU: metrics-server (built from its Go module) reads the local kubelet's
+// /metrics/resource, the API server serves it as metrics.k8s.io through the aggregation layer, and the
+// operator's HPA scales the ModelDeployment through /scale. Steady inference traffic through the Service
+// raises the pods' CPU above the target; new pods become Ready and answer requests; with the traffic
+// stopped, the HPA brings the ModelDeployment back to minReplicas (scaleDownStabilizationSeconds keeps
+// that short: a spec field users set, not a test knob).
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { startMetricsServer } from '../../proving-ground/metrics-server/metrics-server.ts';
+import type { RunningMetricsServer } from '../../proving-ground/metrics-server/metrics-server.ts';
+import type { KubeClient } from '../../src/kube/client.ts';
+import { adminClient, getMd } from '../operator/harness.ts';
+import type { OperatorProcess } from '../operator/harness.ts';
+import { SteadyTraffic, apply, isReady, modelSpec, provideModels, rolloutCluster, runtimePods, startOperator, waitForMd } from '../rollout/harness.ts';
+import { currentCpuUtilization, hpaOf, requestsByPod, topPods } from './harness.ts';
+import { pollUntil } from '../../proving-ground/lib/wait.ts';
+import { isPodReady } from '../../proving-ground/test-cluster.ts';
+
+const NS = 'autoscaling';
+const NAME = 'diabetes';
+const MIN = 1;
+const MAX = 3;
+
+describe('a model scales on CPU with load and back down without it', () => {
+  let op: OperatorProcess | undefined;
+  let metrics: RunningMetricsServer | undefined;
+  const suite = rolloutCluster(NS, async () => {
+    await metrics?.stop();
+    await op?.stop();
+  });
+  let client: KubeClient;
+  let traffic: SteadyTraffic | undefined;
+
+  before(async () => {
+    const { cluster } = suite;
+    client = adminClient(cluster);
+    await provideModels(cluster, NS);
+    metrics = await startMetricsServer(cluster, { resolutionSeconds: 10 });
+    op = await startOperator(cluster, 'autoscaling');
+    await apply(
+      cluster,
+      NS,
+      NAME,
+      modelSpec('1', {
+        replicas: MIN,
+        // A small CPU request, so that a steady client on a shared two-core machine is well above the target.
+        runtime: { readinessProbe: { periodSeconds: 1, failureThreshold: 2 }, resources: { requests: { cpu: '50m', memory: '64Mi' } } },
+        autoscaling: { minReplicas: MIN, maxReplicas: MAX, targetCPUUtilizationPercentage: 50, scaleDownStabilizationSeconds: 20 },
+      }),
+    );
+    await waitForMd(client, NS, NAME, 'the ModelDeployment to be Ready', (md) => isReady(md), op);
+  });
+
+  const diagnose = async (): Promise<string> => {
+    const hpa = await hpaOf(client, NS, NAME).catch(() => undefined);
+    return `HPA status: ${JSON.stringify(hpa?.status)}\nmetrics-server:\n${metrics?.logTail(10) ?? ''}`;
+  };
+
+  test('under steady load the HPA reads CPU, kubectl top shows it, and the ModelDeployment scales up', async () => {
+    traffic = new SteadyTraffic(client, NS, NAME, NAME, { concurrency: 4, gapMs: 0 });
+    await traffic.start();
+    const top = await pollUntil(
+      async () => {
+        const pods = await topPods(suite.cluster, NS).catch(() => new Map<string, number>());
+        return [...pods.values()].some((cpu) => cpu > 0) && pods;
+      },
+      { description: 'kubectl top pods to list the model pod with CPU in use', timeoutMs: 120_000, intervalMs: 2000, diagnose: () => metrics?.logTail(10) ?? '' },
+    );
+    const loaded = [...top].filter(([pod, cpu]) => pod.startsWith(NAME) && cpu > 0);
+    assert.ok(loaded.length >= 1, `kubectl top pods: ${JSON.stringify([...top])}`);
+
+    let last: string | undefined;
+    await pollUntil(
+      async () => {
+        const hpa = await hpaOf(client, NS, NAME);
+        last = JSON.stringify(hpa.status);
+        return (currentCpuUtilization(hpa) ?? 0) > 50 && (hpa.status?.desiredReplicas ?? 0) > MIN;
+      },
+      { description: 'the HPA to read CPU above its target and want more replicas', timeoutMs: 180_000, intervalMs: 2000, diagnose: () => last ?? '' },
+    );
+    await waitForMd(client, NS, NAME, 'md.spec.replicas above minReplicas', (md) => md.spec.replicas !== undefined && md.spec.replicas > MIN, op, 60_000);
+  });
+
+  test('the new pods become Ready and answer requests', async () => {
+    const ready = await pollUntil(
+      async () => {
+        const pods = (await runtimePods(client, NS, NAME)).filter((pod) => !pod.metadata?.deletionTimestamp && isPodReady(pod));
+        return pods.length > MIN && pods;
+      },
+      { description: 'more than minReplicas Ready pods', timeoutMs: 120_000, intervalMs: 1000, diagnose },
+    );
+    const names = ready.map((pod) => pod.metadata?.name ?? '');
+    const answered = await pollUntil(
+      async () => {
+        const counts = await requestsByPod(suite.cluster, client, NS, NAME);
+        return names.every((name) => (counts.get(name) ?? 0) > 0) && counts;
+      },
+      { description: `every Ready pod (${names.join(', ')}) to have answered requests`, timeoutMs: 60_000, intervalMs: 2000 },
+    );
+    assert.ok(names.length > MIN, JSON.stringify([...answered]));
+    const summary = traffic!.snapshot();
+    assert.equal(summary.failed, 0, `failed requests while scaling up: ${summary.failures.join('\n')}`);
+  });
+
+  test('without load the HPA scales the ModelDeployment back to minReplicas', async () => {
+    const summary = await traffic!.stop();
+    assert.equal(summary.failed, 0, summary.failures.join('\n'));
+    await waitForMd(client, NS, NAME, `md.spec.replicas back at ${MIN}`, (md) => md.spec.replicas === MIN, op, 240_000);
+    const md = await getMd(client, NS, NAME);
+    assert.equal(md.spec.replicas, MIN);
+    const hpa = await hpaOf(client, NS, NAME);
+    assert.ok((currentCpuUtilization(hpa) ?? 100) < 50, `HPA status: ${JSON.stringify(hpa.status)}`);
+  });
+});
