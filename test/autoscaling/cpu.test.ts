@@ -12,7 +12,7 @@ import type { KubeClient } from '../../src/kube/client.ts';
 import { adminClient, getMd } from '../operator/harness.ts';
 import type { OperatorProcess } from '../operator/harness.ts';
 import { SteadyTraffic, apply, isReady, modelSpec, provideModels, rolloutCluster, runtimePods, startOperator, waitForMd } from '../rollout/harness.ts';
-import { currentCpuUtilization, hpaOf, requestsByPod, topPods } from './harness.ts';
+import { currentCpuUtilization, hpaOf, kubeletResourceMetrics, requestsByPod, topPods } from './harness.ts';
 import { pollUntil } from '../../proving-ground/lib/wait.ts';
 import { isPodReady } from '../../proving-ground/test-cluster.ts';
 
@@ -56,7 +56,17 @@ describe('a model scales on CPU with load and back down without it', () => {
     return `HPA status: ${JSON.stringify(hpa?.status)}\nmetrics-server:\n${metrics?.logTail(10) ?? ''}`;
   };
 
-  test('under steady load the HPA reads CPU, kubectl top shows it, and the ModelDeployment scales up', async () => {
+  test('the node\'s kubelet serves the model pod\'s usage at /metrics/resource', async () => {
+    const [pod] = await runtimePods(client, NS, NAME);
+    const node = pod?.spec?.nodeName ?? '';
+    const text = await kubeletResourceMetrics(suite.cluster, client, node);
+    const cpu = text.split('\n').find((line) => line.startsWith('container_cpu_usage_seconds_total{') && line.includes(`pod="${pod?.metadata?.name}"`));
+    assert.match(cpu ?? '', /^container_cpu_usage_seconds_total\{container="[^"]+",namespace="autoscaling",pod="[^"]+"\} [0-9.e+-]+ \d{13}$/, text);
+    const memory = text.split('\n').find((line) => line.startsWith('container_memory_working_set_bytes{') && line.includes(`pod="${pod?.metadata?.name}"`));
+    assert.ok(Number(memory?.split(' ')[1]) > 10 * 1024 * 1024, `a runtime's working set is tens of MB: ${memory}`);
+  });
+
+  test('under steady load the HPA reads CPU, kubectl top shows it, and the ModelDeployment scales up', async (t) => {
     traffic = new SteadyTraffic(client, NS, NAME, NAME, { concurrency: 4, gapMs: 0 });
     await traffic.start();
     const top = await pollUntil(
@@ -68,20 +78,22 @@ describe('a model scales on CPU with load and back down without it', () => {
     );
     const loaded = [...top].filter(([pod, cpu]) => pod.startsWith(NAME) && cpu > 0);
     assert.ok(loaded.length >= 1, `kubectl top pods: ${JSON.stringify([...top])}`);
+    t.diagnostic(`kubectl top pods (millicores): ${JSON.stringify([...top])}`);
 
     let last: string | undefined;
-    await pollUntil(
+    const wanting = await pollUntil(
       async () => {
         const hpa = await hpaOf(client, NS, NAME);
         last = JSON.stringify(hpa.status);
-        return (currentCpuUtilization(hpa) ?? 0) > 50 && (hpa.status?.desiredReplicas ?? 0) > MIN;
+        return (currentCpuUtilization(hpa) ?? 0) > 50 && (hpa.status?.desiredReplicas ?? 0) > MIN && hpa;
       },
       { description: 'the HPA to read CPU above its target and want more replicas', timeoutMs: 180_000, intervalMs: 2000, diagnose: () => last ?? '' },
     );
+    t.diagnostic(`HPA: CPU at ${currentCpuUtilization(wanting)}% of requests, ${wanting.status?.desiredReplicas} replicas desired`);
     await waitForMd(client, NS, NAME, 'md.spec.replicas above minReplicas', (md) => md.spec.replicas !== undefined && md.spec.replicas > MIN, op, 60_000);
   });
 
-  test('the new pods become Ready and answer requests', async () => {
+  test('the new pods become Ready and answer requests', async (t) => {
     const ready = await pollUntil(
       async () => {
         const pods = (await runtimePods(client, NS, NAME)).filter((pod) => !pod.metadata?.deletionTimestamp && isPodReady(pod));
@@ -98,6 +110,7 @@ describe('a model scales on CPU with load and back down without it', () => {
       { description: `every Ready pod (${names.join(', ')}) to have answered requests`, timeoutMs: 60_000, intervalMs: 2000 },
     );
     assert.ok(names.length > MIN, JSON.stringify([...answered]));
+    t.diagnostic(`requests answered by pod: ${JSON.stringify([...answered])}`);
     const summary = traffic!.snapshot();
     assert.equal(summary.failed, 0, `failed requests while scaling up: ${summary.failures.join('\n')}`);
   });

@@ -1,6 +1,9 @@
 // Shared pieces of the autoscaling suites: metrics-server beside the cluster, and readings of what the HPA
 // and the model's pods see (kubectl top, the HPA's status, each pod's own request count).
-import type { V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { join } from 'node:path';
+import type { V1Node, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import type { Cluster } from '../../proving-ground/cluster.ts';
 import { kubectl } from '../../proving-ground/test-cluster.ts';
 import type { KubeClient } from '../../src/kube/client.ts';
@@ -40,4 +43,28 @@ export async function requestsByPod(cluster: Cluster, client: KubeClient, namesp
     counts.set(podName, total);
   }
   return counts;
+}
+
+/**
+ * A node's /metrics/resource, read as metrics-server reads it: straight from the kubelet API at the node's
+ * InternalIP and status port, with metrics-server's client certificate. (The API server's node proxy
+ * refuses the loopback address the proving ground's nodes have.)
+ */
+export async function kubeletResourceMetrics(cluster: Cluster, client: KubeClient, nodeName: string): Promise<string> {
+  const node = await client.get<V1Node>(`/api/v1/nodes/${nodeName}`);
+  const address = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? '';
+  const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port ?? 0;
+  const pki = (name: string): string => readFileSync(join(cluster.layout.pkiDir, name), 'utf8');
+  return new Promise((resolve, reject) => {
+    const call = request(
+      { host: address, port, path: '/metrics/resource', ca: pki('ca.crt'), cert: pki('metrics-server.crt'), key: pki('metrics-server.key') },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+        response.on('end', () => (response.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${response.statusCode}: ${body}`))));
+      },
+    );
+    call.on('error', reject);
+    call.end();
+  });
 }
