@@ -11,7 +11,9 @@ import type { RunningMetricsServer } from '../../proving-ground/metrics-server/m
 import type { KubeClient } from '../../src/kube/client.ts';
 import { adminClient, getMd } from '../operator/harness.ts';
 import type { OperatorProcess } from '../operator/harness.ts';
-import { SteadyTraffic, apply, isReady, modelSpec, provideModels, rolloutCluster, runtimePods, startOperator, waitForMd } from '../rollout/harness.ts';
+import { SteadyTraffic, apply, isReady, modelSpec, provideModels, rolloutCluster, runtimePods, shareOf, sleep, startOperator, waitForMd } from '../rollout/harness.ts';
+import type { ModelDeployment, ModelDeploymentSpec } from '../../src/api/types.ts';
+import { splitReplicas, splitTolerance } from '../../src/rollout/split.ts';
 import { currentCpuUtilization, hpaOf, kubeletResourceMetrics, requestsByPod, topPods } from './harness.ts';
 import { pollUntil } from '../../proving-ground/lib/wait.ts';
 import { isPodReady } from '../../proving-ground/test-cluster.ts';
@@ -21,7 +23,7 @@ const NAME = 'diabetes';
 const MIN = 1;
 const MAX = 3;
 
-describe('a model scales on CPU with load and back down without it', () => {
+describe('a model scales on CPU with load and back down without it, also mid-canary', () => {
   let op: OperatorProcess | undefined;
   let metrics: RunningMetricsServer | undefined;
   const suite = rolloutCluster(NS, async () => {
@@ -123,5 +125,49 @@ describe('a model scales on CPU with load and back down without it', () => {
     assert.equal(md.spec.replicas, MIN);
     const hpa = await hpaOf(client, NS, NAME);
     assert.ok((currentCpuUtilization(hpa) ?? 100) < 50, `HPA status: ${JSON.stringify(hpa.status)}`);
+  });
+
+  test('mid-canary the HPA scales the total under load and back, and the split keeps the weight', async (t) => {
+    const CANARY = 'canary';
+    const weight = 50;
+    const spec = (version: string): ModelDeploymentSpec =>
+      modelSpec(version, {
+        replicas: 2,
+        runtime: { readinessProbe: { periodSeconds: 1, failureThreshold: 2 }, resources: { requests: { cpu: '50m', memory: '64Mi' } } },
+        autoscaling: { minReplicas: 2, maxReplicas: 4, targetCPUUtilizationPercentage: 50, scaleDownStabilizationSeconds: 20 },
+        rollout: { strategy: 'Canary', steps: [{ setWeight: weight }, { pause: {} }], progressDeadlineSeconds: 300 },
+      });
+    await apply(suite.cluster, NS, CANARY, spec('1'));
+    await waitForMd(client, NS, CANARY, 'version 1 Ready', (md) => isReady(md), op);
+    await apply(suite.cluster, NS, CANARY, spec('2'));
+    const splitAt = (total: number) => (md: ModelDeployment): ModelDeployment | false => {
+      const split = splitReplicas(total, weight);
+      const candidate = md.status?.canaryRevision;
+      const stable = md.status?.stableRevision;
+      return md.spec.replicas === total && candidate?.step === 1 && candidate.readyReplicas === split.candidate && stable?.readyReplicas === split.stable && stable.replicas === split.stable && md;
+    };
+    await waitForMd(client, NS, CANARY, 'the canary paused at 50% of 2', splitAt(2), op, 180_000);
+
+    const load = new SteadyTraffic(client, NS, CANARY, NAME, { concurrency: 4, gapMs: 0 });
+    await load.start();
+    // Two pods well above 50% of 50m each want more than the maximum: the HPA goes to 4 and stays there.
+    await waitForMd(client, NS, CANARY, 'the HPA to take the canary to 4 replicas, split 2+2 and Ready', splitAt(4), op, 240_000);
+    await sleep(1000); // kube-proxy's rules follow the EndpointSlices
+    const since = Date.now();
+    await sleep(4000);
+    const { share, total: answers } = shareOf('2', load.versionsSince(since));
+    const expected = splitReplicas(4, weight).candidate / 4;
+    // The documented tolerance of the pod split (splitTolerance), plus kube-proxy's per-connection pick: 4 standard deviations.
+    const noise = 4 * Math.sqrt((expected * (1 - expected)) / answers);
+    assert.ok(answers >= 20, `only ${answers} answers`);
+    assert.ok(Math.abs(share - weight / 100) <= splitTolerance(4, weight) + noise + 0.02, `version 2 answered ${(share * 100).toFixed(1)}% of ${answers}`);
+    t.diagnostic(`at 4 replicas the candidate answered ${(share * 100).toFixed(1)}% of ${answers} requests (weight ${weight}%)`);
+    const hpa = await hpaOf(client, NS, CANARY);
+    assert.ok((currentCpuUtilization(hpa) ?? 0) > 0, `the HPA reads the pods of both revisions: ${JSON.stringify(hpa.status)}`);
+    const summary = await load.stop();
+    assert.equal(summary.failed, 0, summary.failures.join('\n'));
+
+    const back = await waitForMd(client, NS, CANARY, 'the HPA to take the canary back to 2, split 1+1', splitAt(2), op, 240_000);
+    assert.equal(back.status?.stableRevision?.version, '1', 'still mid-canary: the stable revision keeps serving its share');
   });
 });
