@@ -11,10 +11,11 @@ test('a busy process group reports CPU time that grows, and its resident memory'
   const group = busy.pid!;
   await delay(300);
   const first = processGroupUsage([group]).get(group);
-  await delay(1500);
+  await delay(2000);
   const second = processGroupUsage([group]).get(group);
   assert.ok(first && second, 'the group is found');
-  assert.ok(second.cpuSeconds - first.cpuSeconds >= 0.2, `CPU grew from ${first.cpuSeconds}s to ${second.cpuSeconds}s`);
+  // A spinning shell gets a core's worth unless the machine is crowded; 5 clock ticks are growth all the same.
+  assert.ok(second.cpuSeconds - first.cpuSeconds >= 0.05, `CPU grew from ${first.cpuSeconds}s to ${second.cpuSeconds}s`);
   assert.ok(second.memoryBytes > 100 * 1024, `resident memory ${second.memoryBytes} bytes`);
 });
 
