@@ -45,6 +45,10 @@ export function apiServerArgs(config: ApiServerConfig): string[] {
     '--requestheader-extra-headers-prefix=X-Remote-Extra-',
     `--proxy-client-cert-file=${files.frontProxyClientCertificate}`,
     `--proxy-client-key-file=${files.frontProxyClientKey}`,
+    // The aggregation layer dials an APIService's endpoints directly rather than its ClusterIP, as control
+    // planes without kube-proxy on their hosts do: metrics-server listens on the host itself
+    // (metrics-server/metrics-server.ts), and the ClusterIP's way through the node namespace would lead back here.
+    '--enable-aggregator-routing=true',
     `--audit-policy-file=${config.auditPolicyPath}`,
     `--audit-log-path=${config.auditLogPath}`,
     '--audit-log-format=json',

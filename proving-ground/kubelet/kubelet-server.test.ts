@@ -8,12 +8,13 @@ import type { Server } from 'node:https';
 import { issueCertificate } from '../pki/certificate.ts';
 import type { IssuedCertificate } from '../pki/certificate.ts';
 import { freePort } from '../lib/ports.ts';
-import { APISERVER_KUBELET_CLIENT, startKubeletServer } from './kubelet-server.ts';
+import { APISERVER_KUBELET_CLIENT, METRICS_SERVER_KUBELET_CLIENT, startKubeletServer } from './kubelet-server.ts';
 
 const podDir = mkdtempSync(join(tmpdir(), 'kubelet-server-'));
 const ca = issueCertificate({ subject: { commonName: 'test-ca' }, isCertificateAuthority: true });
 const serving = issueCertificate({ subject: { commonName: 'kubelet' }, issuer: ca, serverAuth: true, alternativeNames: ['127.0.0.1'] });
 const apiserver = issueCertificate({ subject: { commonName: APISERVER_KUBELET_CLIENT }, issuer: ca, clientAuth: true });
+const metricsServer = issueCertificate({ subject: { commonName: METRICS_SERVER_KUBELET_CLIENT }, issuer: ca, clientAuth: true });
 const stranger = issueCertificate({ subject: { commonName: 'someone-else' }, issuer: ca, clientAuth: true });
 let server: Server;
 let port: number;
@@ -34,6 +35,7 @@ before(async () => {
       containerNames: (namespace, pod) => (namespace === 'ns' && pod === 'p' ? ['app', 'idle'] : undefined),
       isRunning: () => false,
     },
+    resourceMetrics: () => 'resource_scrape_error 0\n',
   });
 });
 after(() => {
@@ -71,6 +73,16 @@ test('only the API server\'s kubelet client certificate is served', async () => 
   const refused = await get('/containerLogs/ns/p/app', stranger);
   assert.equal(refused.status, 403);
   assert.match(refused.body, /user=someone-else/);
+});
+
+test('resource metrics: served to metrics-server and the API server; metrics-server gets nothing else', async () => {
+  const metrics = await get('/metrics/resource', metricsServer);
+  assert.deepEqual(metrics, { status: 200, body: 'resource_scrape_error 0\n' });
+  assert.equal((await get('/metrics/resource')).status, 200);
+  assert.equal((await get('/containerLogs/ns/p/app', metricsServer)).status, 403);
+  const refused = await get('/metrics/resource', stranger);
+  assert.equal(refused.status, 403);
+  assert.match(refused.body, /subresource=metrics/);
 });
 
 function upgrade(path: string, client: IssuedCertificate = apiserver): Promise<{ status: number; body: string }> {

@@ -3,7 +3,8 @@
 // GET /api/v1/namespaces/{ns}/pods/{pod}/log to GET /containerLogs/{ns}/{pod}/{container} on the node's
 // InternalIP and daemonEndpoints port, over TLS, authenticating with its kubelet client certificate.
 // Only that identity is served (a real kubelet asks the API server with a SubjectAccessReview; the API
-// server's own name is all that ever calls here).
+// server's own name is all that ever calls here), and metrics-server's, for GET /metrics/resource only (the
+// nodes/metrics subresource its ClusterRole grants; resource-metrics.ts renders the body).
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { Server } from 'node:https';
@@ -13,9 +14,13 @@ import { join } from 'node:path';
 import { delay } from '../lib/wait.ts';
 import { serveUpgrade, statusResponse } from './streaming/upgrade.ts';
 import type { StreamingPodSource } from './streaming/upgrade.ts';
+import { RESOURCE_METRICS_CONTENT_TYPE } from './resource-metrics.ts';
+import { USERS } from '../pki/cluster-pki.ts';
 
 /** The common name of the API server's kubelet client certificate (pki/cluster-pki.ts). */
 export const APISERVER_KUBELET_CLIENT = 'kube-apiserver-kubelet-client';
+/** The common name of metrics-server's kubelet client certificate (pki/cluster-pki.ts). */
+export const METRICS_SERVER_KUBELET_CLIENT = USERS.metricsServer.commonName;
 
 export interface ContainerLogSource {
   /** The pod's directory, where logs/<container>/<restart>.log live, or undefined for an unknown pod. */
@@ -35,13 +40,15 @@ export interface KubeletServerOptions {
   logs: ContainerLogSource;
   /** Pods for port-forward; without it every streaming request is answered 404. */
   pods?: StreamingPodSource;
+  /** The node's /metrics/resource text (resource-metrics.ts); without it that path is answered 404. */
+  resourceMetrics?: () => string;
 }
 
 export async function startKubeletServer(options: KubeletServerOptions): Promise<Server> {
   const server = createServer(
     { cert: options.certificatePem, key: options.privateKeyPem, ca: options.clientCaPem, requestCert: true, rejectUnauthorized: true },
     (request, response) => {
-      handle(request, response, options.logs).catch((error: unknown) => {
+      handle(request, response, options).catch((error: unknown) => {
         if (!response.headersSent) sendError(response, 500, error instanceof Error ? error.message : String(error));
         else response.destroy();
       });
@@ -77,14 +84,20 @@ function peerName(socket: TLSSocket): string | undefined {
   return typeof name === 'string' ? name : undefined;
 }
 
-function forbidden(caller: string | undefined): string {
-  return `Forbidden (user=${caller ?? 'anonymous'}, verb=get, resource=nodes, subresource=proxy)`;
+function forbidden(caller: string | undefined, subresource = 'proxy'): string {
+  return `Forbidden (user=${caller ?? 'anonymous'}, verb=get, resource=nodes, subresource=${subresource})`;
 }
 
-async function handle(request: IncomingMessage, response: ServerResponse, logs: ContainerLogSource): Promise<void> {
+async function handle(request: IncomingMessage, response: ServerResponse, options: KubeletServerOptions): Promise<void> {
   const caller = peerName(request.socket as TLSSocket);
-  if (caller !== APISERVER_KUBELET_CLIENT) return sendError(response, 403, forbidden(caller));
   const url = new URL(request.url ?? '/', 'https://kubelet');
+  if (url.pathname === '/metrics/resource' && request.method === 'GET' && options.resourceMetrics) {
+    if (caller !== APISERVER_KUBELET_CLIENT && caller !== METRICS_SERVER_KUBELET_CLIENT) return sendError(response, 403, forbidden(caller, 'metrics'));
+    response.writeHead(200, { 'content-type': RESOURCE_METRICS_CONTENT_TYPE });
+    return void response.end(options.resourceMetrics());
+  }
+  if (caller !== APISERVER_KUBELET_CLIENT) return sendError(response, 403, forbidden(caller));
+  const { logs } = options;
   if (url.pathname === '/healthz') return sendError(response, 200, 'ok');
   const match = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
   if (request.method !== 'GET' || !match) return sendError(response, 404, '404 page not found');

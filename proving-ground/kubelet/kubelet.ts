@@ -18,6 +18,9 @@ import { PodIpAllocator } from './pod-ips.ts';
 import { PodWorker } from './pod-worker.ts';
 import { startKubeletServer } from './kubelet-server.ts';
 import type { ContainerLogSource } from './kubelet-server.ts';
+import { processGroupUsage } from './process-usage.ts';
+import { renderResourceMetrics } from './resource-metrics.ts';
+import type { ContainerUsage, NodeUsageSample } from './resource-metrics.ts';
 
 export interface KubeletNode {
   name: string;
@@ -80,7 +83,8 @@ export class LocalKubelet {
     for (const node of this.options.nodes) {
       if (node.port === undefined) continue;
       const pods = { streamingPod: (namespace: string, name: string) => this.podOnNode(node.name, namespace, name)?.streamingPod() };
-      this.servers.push(await startKubeletServer({ ...serving, port: node.port, address: HOST_IP, logs: this.logSource(node.name), pods }));
+      const resourceMetrics = (): string => renderResourceMetrics(this.usageOf(node.name));
+      this.servers.push(await startKubeletServer({ ...serving, port: node.port, address: HOST_IP, logs: this.logSource(node.name), pods, resourceMetrics }));
     }
   }
 
@@ -137,6 +141,32 @@ export class LocalKubelet {
   private podOnNode(nodeName: string, namespace: string, name: string): PodWorker | undefined {
     const worker = this.workerFor(namespace, name);
     return worker?.pod.spec?.nodeName === nodeName ? worker : undefined;
+  }
+
+  /**
+   * The usage of every running container of one node, read now from its processes (process-usage.ts).
+   * The node's own usage is the sum of its pods': the proving ground's nodes share one machine, so the
+   * machine's total would count every node's pods on each of them.
+   */
+  private usageOf(nodeName: string): NodeUsageSample {
+    const running = [...this.workers.values()]
+      .filter((worker) => worker.pod.spec?.nodeName === nodeName)
+      .flatMap((worker) => worker.runningContainers().map((container) => ({ pod: worker.pod, ...container })));
+    const usage = processGroupUsage(running.map((container) => container.processGroup));
+    const timestampMs = Date.now();
+    const containers: ContainerUsage[] = [];
+    let scrapeError = false;
+    for (const { pod, name, processGroup, startedAt } of running) {
+      const reading = usage.get(processGroup);
+      if (!reading) {
+        scrapeError = true; // exited between the listing and the read: left out, as the kubelet does
+        continue;
+      }
+      const startTimeSeconds = Date.parse(startedAt) / 1000;
+      containers.push({ namespace: pod.metadata?.namespace ?? '', pod: pod.metadata?.name ?? '', container: name, startTimeSeconds, ...reading });
+    }
+    const node = containers.reduce((sum, c) => ({ cpuSeconds: sum.cpuSeconds + c.cpuSeconds, memoryBytes: sum.memoryBytes + c.memoryBytes }), { cpuSeconds: 0, memoryBytes: 0 });
+    return { timestampMs, node, containers, scrapeError };
   }
 
   /** The logs of the pods bound to one node, for its kubelet API. */

@@ -132,6 +132,15 @@ export class PodWorker {
     return runner !== undefined && runner.status.restartCount === restart && 'running' in runner.status.state;
   }
 
+  /** The containers running now (init containers and sidecars included): their process groups and start times, for resource metrics. */
+  runningContainers(): { name: string; processGroup: number; startedAt: string }[] {
+    return [...this.initRunners, ...this.mainRunners].flatMap((runner) => {
+      const processGroup = runner.runningPid;
+      const startedAt = 'running' in runner.status.state ? runner.status.state.running.startedAt : undefined;
+      return processGroup === undefined || startedAt === undefined ? [] : [{ name: runner.status.name, processGroup, startedAt }];
+    });
+  }
+
   /** Where port-forward connects: the pod's network, once it exists and until it is released. */
   streamingPod(): StreamingPod | undefined {
     if (!this.sandboxReady || this.isStopping()) return undefined;

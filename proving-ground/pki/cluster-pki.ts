@@ -18,6 +18,9 @@ export const USERS = {
   kubelet: { commonName: 'modelship:local-kubelet', organizations: ['system:masters'] },
   // The API server's identity towards kubelets (logs, exec); the kubelet API serves only this name.
   apiserverKubeletClient: { commonName: 'kube-apiserver-kubelet-client', organizations: ['system:masters'] },
+  // metrics-server (metrics-server/metrics-server.ts), towards the API server (its RBAC is the upstream
+  // manifest's ClusterRole, bound to this user) and towards kubelets (/metrics/resource only).
+  metricsServer: { commonName: 'modelship:metrics-server' },
 } as const;
 
 export interface ClusterPki {
@@ -42,6 +45,11 @@ export interface ClusterPki {
     frontProxyClientKey: string;
     apiserverKubeletClientCertificate: string;
     apiserverKubeletClientKey: string;
+    metricsServerCertificate: string;
+    metricsServerKey: string;
+    /** metrics-server's serving certificate, for the name the aggregation layer checks: <service>.<namespace>.svc. */
+    metricsServerServingCertificate: string;
+    metricsServerServingKey: string;
   };
 }
 
@@ -88,6 +96,13 @@ export function createClusterPki(dir: string, apiServerAddresses: string[] = [])
   const frontProxyClient = issueCertificate({ subject: { commonName: 'front-proxy-client' }, issuer: frontProxyCa, clientAuth: true });
   const serviceAccountKeys = generateKeyPair();
   const apiserverKubeletClient = client(USERS.apiserverKubeletClient);
+  const metricsServer = client(USERS.metricsServer);
+  const metricsServerServing = issueCertificate({
+    subject: { commonName: 'metrics-server' },
+    issuer: ca,
+    serverAuth: true,
+    alternativeNames: ['metrics-server.kube-system.svc'],
+  });
 
   const pki: ClusterPki = {
     dir,
@@ -115,6 +130,10 @@ export function createClusterPki(dir: string, apiServerAddresses: string[] = [])
       frontProxyClientKey: write('front-proxy-client.key', frontProxyClient.privateKeyPem),
       apiserverKubeletClientCertificate: write('apiserver-kubelet-client.crt', apiserverKubeletClient.certificatePem),
       apiserverKubeletClientKey: write('apiserver-kubelet-client.key', apiserverKubeletClient.privateKeyPem),
+      metricsServerCertificate: write('metrics-server.crt', metricsServer.certificatePem),
+      metricsServerKey: write('metrics-server.key', metricsServer.privateKeyPem),
+      metricsServerServingCertificate: write('metrics-server-serving.crt', metricsServerServing.certificatePem),
+      metricsServerServingKey: write('metrics-server-serving.key', metricsServerServing.privateKeyPem),
     },
   };
   return pki;
