@@ -1,7 +1,8 @@
 import type { ModelSignature } from '../model/signature.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import type { RequestLimits } from '../protocol/request-limits.ts';
-import { encodeV1Predictions, parseV1PredictText, v1InputsFromDocument } from '../protocol/v1-predict.ts';
+import { parseV1PredictText, v1InputsFromDocument } from '../protocol/v1-predict.ts';
+import { encodeV1PredictionsBytes } from '../protocol/v1-predictions-bytes.ts';
 import { parseV2InferRequest, v2RequestFromDocument } from '../protocol/v2-infer-request.ts';
 import type { V2InferRequest } from '../protocol/v2-infer-request.ts';
 import { encodeV2InferResponse } from '../protocol/v2-infer-response.ts';
@@ -91,7 +92,7 @@ function takeText(job: DecodeJob): string {
 }
 
 export function encodeJob(job: EncodeJob): EncodedAnswer {
-  if (job.protocol === 'v1') return { body: Buffer.from(encodeV1Predictions(job.outputs, job.signature)), jsonLength: undefined };
+  if (job.protocol === 'v1') return { body: encodeV1PredictionsBytes(job.outputs, job.signature), jsonLength: undefined };
   const request: V2InferRequest = { ...job.request, inputs: {} };
   const encoded = encodeV2InferResponse(job.modelName, job.modelVersion, request, job.outputs, job.signature);
   return { body: typeof encoded.body === 'string' ? Buffer.from(encoded.body) : encoded.body, jsonLength: encoded.jsonLength };

@@ -72,6 +72,8 @@ function readPackedData(datatype: Datatype, shape: readonly number[], data: Pack
   checkCount(data.count, expected, shape, where);
   const target = allocateNumeric(datatype, expected);
   data.forEach(storeFor(datatype, target, where));
+  // Read once (the body is decoded once): its memory goes now, not at the next collection.
+  data.discard();
   return target;
 }
 
