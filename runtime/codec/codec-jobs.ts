@@ -66,14 +66,14 @@ export function decodeJob(job: DecodeJob, release: (bytes: Uint8Array) => void =
   const { signature, limits } = job;
   const body = job.body;
   if (job.protocol === 'v1') {
-    const document = readTensorJson(body, 'v1', limits);
+    const document = readTensorJson(body, 'v1', signature, limits);
     const text = document === undefined ? takeText(job) : undefined;
     release(body);
     const inputs = text === undefined ? v1InputsFromDocument(document!, signature, limits) : parseV1PredictText(text, signature, limits);
     return { protocol: 'v1', inputs };
   }
   if (job.headerLength === undefined) {
-    const document = readTensorJson(body, 'v2', limits);
+    const document = readTensorJson(body, 'v2', signature, limits);
     if (document !== undefined) {
       release(body);
       return { protocol: 'v2', request: v2RequestFromDocument(document, Buffer.alloc(0), signature, limits) };

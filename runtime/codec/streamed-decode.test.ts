@@ -31,8 +31,8 @@ const V1_STREAMED: [string, ModelSignature][] = [
   ['{"inputs":[[1,2],[3,-0]]}', FP32],
   ['{"inputs":{"a":[[1,2]],"b":[7]}}', TWO],
   ['{"instances":[[1,2],[3,4],[5,6],[7,8],[9,10]]}', FP32],
-  ['{"instances":[[1e39,2]]}', FP32],
-  ['{"instances":[[1,-1e400]]}', FP32],
+  ['{"instances":[[16777217,0.1],[3.4028235e38,-1.401298464324817e-45]]}', FP32],
+  ['{"instances":[1e400, 1e308]}', single('FP64')],
   ['{"instances":[70000, 65504]}', single('FP16')],
   ['{"instances":[128]}', single('INT8')],
   ['{"instances":[1.5]}', single('UINT8')],
@@ -58,6 +58,10 @@ const V1_STREAMED: [string, ModelSignature][] = [
 /** Bodies it leaves to JSON.parse: same answers all the same. */
 const V1_FALLBACK: [string, ModelSignature][] = [
   ['{"instances":[[1,2],[3]]}', FP32],
+  // Values too large for FP32, which JSON.parse and the datatype check refuse with the value in the message.
+  ['{"instances":[[1e39,2]]}', FP32],
+  ['{"instances":[[1,-1e400]]}', FP32],
+  ['{"instances":[[1,3.4028235677973367e38]]}', FP32],
   // More numbers than the request may carry: JSON.parse and the protocol's limits say which limit it breaks.
   ['{"instances":[[1,2,3,4],[5,6,7,8],[9,10,11,12],[13,14,15,16]]}', FP32],
   ['{"instances":[[1,2],3]}', FP32],
@@ -120,22 +124,22 @@ function assertSameAsSmallBodies(protocol: 'v1' | 'v2', body: string, signature:
 
 test('V1 bodies decode to the same tensors, or the same errors, as small bodies do', () => {
   for (const [body, signature] of V1_STREAMED) {
-    assert.notEqual(readTensorJson(Buffer.from(body), 'v1', LIMITS), undefined, `${body} should be read by the streaming reader`);
+    assert.notEqual(readTensorJson(Buffer.from(body), 'v1', signature, LIMITS), undefined, `${body} should be read by the streaming reader`);
     assertSameAsSmallBodies('v1', body, signature);
   }
   for (const [body, signature] of V1_FALLBACK) {
-    assert.equal(readTensorJson(Buffer.from(body), 'v1', LIMITS), undefined, `${body.slice(0, 100)} should be left to JSON.parse`);
+    assert.equal(readTensorJson(Buffer.from(body), 'v1', signature, LIMITS), undefined, `${body.slice(0, 100)} should be left to JSON.parse`);
     assertSameAsSmallBodies('v1', body, signature);
   }
 });
 
 test('V2 JSON bodies decode to the same request, or the same errors, as small bodies do', () => {
   for (const body of V2_STREAMED) {
-    assert.notEqual(readTensorJson(Buffer.from(body), 'v2', LIMITS), undefined, `${body} should be read by the streaming reader`);
+    assert.notEqual(readTensorJson(Buffer.from(body), 'v2', TWO, LIMITS), undefined, `${body} should be read by the streaming reader`);
     assertSameAsSmallBodies('v2', body, TWO);
   }
   for (const body of V2_FALLBACK) {
-    assert.equal(readTensorJson(Buffer.from(body), 'v2', LIMITS), undefined, `${body} should be left to JSON.parse`);
+    assert.equal(readTensorJson(Buffer.from(body), 'v2', TWO, LIMITS), undefined, `${body} should be left to JSON.parse`);
     assertSameAsSmallBodies('v2', body, TWO);
   }
 });

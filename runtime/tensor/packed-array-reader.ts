@@ -37,7 +37,8 @@ export class PackedArrayReader {
   /** The list holds something other than numbers from its first element: read it as ordinary JSON instead. */
   notNumeric = false;
   readonly #numbers: JsonNumberReader;
-  readonly #blocks = new NumberBlocks();
+  readonly #blocks: NumberBlocks;
+  readonly #singlePrecision: boolean;
   readonly #maxValues: number;
   /** Elements so far of the list open at each depth (1: the outermost). */
   readonly #counts = new Float64Array(MAX_PACKED_DEPTH + 2);
@@ -48,9 +49,12 @@ export class PackedArrayReader {
   #leafDepth = 0;
   #expectElement = true;
 
-  constructor(numbers: JsonNumberReader, maxValues: number) {
+  /** `singlePrecision`: the list is FP32 tensor data (see NumberBlocks); a value too large for it is left to JSON.parse. */
+  constructor(numbers: JsonNumberReader, maxValues: number, singlePrecision: boolean) {
     this.#numbers = numbers;
     this.#maxValues = maxValues;
+    this.#singlePrecision = singlePrecision;
+    this.#blocks = new NumberBlocks(singlePrecision);
   }
 
   /**
@@ -70,7 +74,9 @@ export class PackedArrayReader {
         const after = this.#numbers.read(data, pos, end);
         if (after === INCOMPLETE) return pos;
         if (after === INVALID) throw new Unsupported('a malformed number');
-        blocks.push(this.#numbers.value);
+        const value = this.#numbers.value;
+        if (this.#singlePrecision && !Number.isFinite(Math.fround(value))) throw new Unsupported('a value out of range for FP32');
+        blocks.push(value);
         if (blocks.count > this.#maxValues) throw new Unsupported('more values than the request may carry');
         counts[depth] = counts[depth]! + 1;
         this.#expectElement = false;

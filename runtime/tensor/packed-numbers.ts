@@ -7,9 +7,9 @@
 export class PackedNumbers {
   readonly shape: readonly number[];
   readonly count: number;
-  readonly #blocks: readonly Float64Array<ArrayBuffer>[];
+  readonly #blocks: readonly Block[];
 
-  constructor(shape: readonly number[], blocks: readonly Float64Array<ArrayBuffer>[], count: number) {
+  constructor(shape: readonly number[], blocks: readonly Block[], count: number) {
     this.shape = shape;
     this.#blocks = blocks;
     this.count = count;
@@ -50,18 +50,28 @@ function nest(values: number[], shape: readonly number[], depth: number, offset:
   return out;
 }
 
+type Block = Float64Array<ArrayBuffer> | Float32Array<ArrayBuffer>;
+
 /**
- * Values appended one by one into blocks of a fixed size: growing never copies what is already stored (a
- * doubling array would briefly hold the old and the new copy), and a block is small enough to come from
- * the allocator's pool rather than a mapping of its own.
+ * Values appended one by one into blocks of a fixed size: growing never copies what is already stored, as a
+ * doubling array would (holding the old and the new copy at once).
  */
 export const BLOCK_VALUES = 64 * 1024;
 
 export class NumberBlocks {
-  readonly #blocks: Float64Array<ArrayBuffer>[] = [];
-  #current = new Float64Array(0);
+  readonly #blocks: Block[] = [];
+  readonly #singlePrecision: boolean;
+  #current: Block = new Float64Array(0);
   #filled = 0;
   #count = 0;
+
+  /**
+   * `singlePrecision`: values bound for an FP32 tensor are kept as float32, half the memory; the caller
+   * makes sure each is finite as a float32 (Math.fround), so storing it again changes nothing.
+   */
+  constructor(singlePrecision = false) {
+    this.#singlePrecision = singlePrecision;
+  }
 
   get count(): number {
     return this.#count + this.#filled;
@@ -74,7 +84,7 @@ export class NumberBlocks {
 
   #grow(): void {
     this.#count += this.#filled;
-    this.#current = new Float64Array(BLOCK_VALUES);
+    this.#current = this.#singlePrecision ? new Float32Array(BLOCK_VALUES) : new Float64Array(BLOCK_VALUES);
     this.#blocks.push(this.#current);
     this.#filled = 0;
   }

@@ -63,6 +63,7 @@ interface Frame {
 export class TensorJsonReader {
   readonly #slots: TensorSlots;
   readonly #maxValues: number;
+  readonly #isFp32: (depth: number, key: string) => boolean;
   readonly #stack: Frame[] = [];
   #expect = EXPECT_DOCUMENT;
   #document: Record<string, unknown> | undefined;
@@ -72,10 +73,14 @@ export class TensorJsonReader {
   #bytes: Buffer = Buffer.alloc(0);
   readonly #numbers = new JsonNumberReader((start, end) => this.#bytes.toString('latin1', start, end));
 
-  /** `maxValues`: the most numbers all slots together may hold; more is left to the usual path's limits. */
-  constructor(slots: TensorSlots, maxValues: number) {
+  /**
+   * `maxValues`: the most numbers all slots together may hold; more is left to the usual path's limits.
+   * `isFp32`: whether the slot at this depth (1 or 2) and key holds an FP32 tensor, when the caller knows.
+   */
+  constructor(slots: TensorSlots, maxValues: number, isFp32: (depth: number, key: string) => boolean = () => false) {
     this.#slots = slots;
     this.#maxValues = maxValues;
+    this.#isFp32 = isFp32;
   }
 
   feed(chunk: Uint8Array): void {
@@ -161,7 +166,8 @@ export class TensorJsonReader {
 
   #openArray(pos: number): number {
     if (this.#isSlot()) {
-      this.#packing = new PackedArrayReader(this.#numbers, this.#maxValues - this.#values);
+      const fp32 = this.#isFp32(this.#stack.length, this.#top().key!);
+      this.#packing = new PackedArrayReader(this.#numbers, this.#maxValues - this.#values, fp32);
     } else {
       this.#open([]);
       this.#expect = EXPECT_VALUE_OR_CLOSE;
