@@ -1,5 +1,5 @@
 /**
- * A worker thread that decodes large request bodies (JSON.parse, validation, conversion to typed arrays) and
+ * A worker thread that decodes large request bodies (streamed into typed arrays, or JSON.parse, then validation) and
  * encodes large answers, so that the thread answering HTTP and probes never spends the better part of a
  * second on one request.
  */
