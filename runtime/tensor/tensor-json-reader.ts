@@ -206,23 +206,21 @@ export class TensorJsonReader {
   /** A string, as a key or a value; JSON.parse of its own bytes settles escapes and UTF-8 as it would in the whole. */
   #string(data: Uint8Array, pos: number, end: number): number {
     let i = pos + 1;
+    let plain = true;
     while (i < end) {
       const byte = data[i]!;
       if (byte === QUOTE) break;
       if (byte < 0x20) throw new Unsupported('a control character in a string');
+      if (byte === BACKSLASH || byte >= 0x80) plain = false;
       i += byte === BACKSLASH ? 2 : 1;
     }
     if (i >= end) return INCOMPLETE;
-    let text: unknown;
-    try {
-      text = JSON.parse(this.#bytes.toString('utf8', pos, i + 1));
-    } catch {
-      throw new Unsupported('a malformed string');
-    }
+    // ASCII without escapes is its own text (names, datatypes; BYTES elements read as ordinary JSON).
+    const text = plain ? this.#bytes.toString('latin1', pos + 1, i) : this.#decodedString(pos, i + 1);
     if (this.#expect === EXPECT_KEY || this.#expect === EXPECT_KEY_OR_CLOSE) {
       // An own property named __proto__, as JSON.parse makes, would take assignment to set the prototype.
       if (text === '__proto__') throw new Unsupported('a key __proto__');
-      this.#top().key = text as string;
+      this.#top().key = text;
       this.#expect = EXPECT_COLON;
     } else {
       this.#expectValue();
@@ -230,6 +228,14 @@ export class TensorJsonReader {
       this.#place(text);
     }
     return i + 1;
+  }
+
+  #decodedString(start: number, end: number): string {
+    try {
+      return JSON.parse(this.#bytes.toString('utf8', start, end)) as string;
+    } catch {
+      throw new Unsupported('a malformed string');
+    }
   }
 
   #top(): Frame {
