@@ -1,11 +1,13 @@
 import type { ModelSignature } from '../model/signature.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import type { RequestLimits } from '../protocol/request-limits.ts';
-import { encodeV1Predictions, parseV1PredictText } from '../protocol/v1-predict.ts';
-import { parseV2InferRequest } from '../protocol/v2-infer-request.ts';
+import { parseV1PredictText, v1InputsFromDocument } from '../protocol/v1-predict.ts';
+import { encodeV1PredictionsBytes } from '../protocol/v1-predictions-bytes.ts';
+import { parseV2InferRequest, v2RequestFromDocument } from '../protocol/v2-infer-request.ts';
 import type { V2InferRequest } from '../protocol/v2-infer-request.ts';
 import { encodeV2InferResponse } from '../protocol/v2-infer-response.ts';
 import type { Tensor } from '../tensor/datatypes.ts';
+import { readTensorJson } from './streamed-decode.ts';
 
 /**
  * The work a codec thread does (codec-thread.ts), as plain data that crosses between threads: decoding a
@@ -52,16 +54,37 @@ export type CodecOutcome =
   | { id: number; kind: 'refused'; status: number; message: string }
   | { id: number; kind: 'failed'; message: string };
 
-export function decodeJob(job: DecodeJob): DecodedRequest {
-  if (job.protocol === 'v1') return { protocol: 'v1', inputs: parseV1PredictText(takeText(job), job.signature, job.limits) };
-  const body = Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength);
-  return { protocol: 'v2', request: parseV2InferRequest(body, job.headerLength, job.signature, job.limits) };
+/**
+ * A large body is read by the streaming tensor reader where it can (streamed-decode.ts), and otherwise as
+ * small bodies are: JSON.parse, then the protocol's checks. A binary-extension body's JSON part is small and
+ * its tensors already bytes: it keeps the usual path.
+ *
+ * `release` is given the body's bytes once nothing decoded refers to them any more, before the tensors are
+ * allocated (the codec thread frees them there and then: codec-worker.ts).
+ */
+export function decodeJob(job: DecodeJob, release: (bytes: Uint8Array) => void = () => {}): DecodedRequest {
+  const { signature, limits } = job;
+  const body = job.body;
+  if (job.protocol === 'v1') {
+    const document = readTensorJson(body, 'v1', signature, limits);
+    const text = document === undefined ? takeText(job) : undefined;
+    release(body);
+    const inputs = text === undefined ? v1InputsFromDocument(document!, signature, limits) : parseV1PredictText(text, signature, limits);
+    return { protocol: 'v1', inputs };
+  }
+  if (job.headerLength === undefined) {
+    const document = readTensorJson(body, 'v2', signature, limits);
+    if (document !== undefined) {
+      release(body);
+      return { protocol: 'v2', request: v2RequestFromDocument(document, Buffer.alloc(0), signature, limits) };
+    }
+  }
+  // Binary tensors are views into the body: it stays.
+  const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return { protocol: 'v2', request: parseV2InferRequest(bytes, job.headerLength, signature, limits) };
 }
 
-/**
- * A V1 body's text, the job letting go of its bytes: parsing then allocates tens of megabytes, and the
- * collections that brings free the body's bytes (as large as the text) instead of keeping both to the end.
- */
+/** A V1 body's text, the job letting go of its bytes: parsing then allocates tens of megabytes. */
 function takeText(job: DecodeJob): string {
   const text = Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength).toString('utf8');
   job.body = new Uint8Array(0);
@@ -69,16 +92,18 @@ function takeText(job: DecodeJob): string {
 }
 
 export function encodeJob(job: EncodeJob): EncodedAnswer {
-  if (job.protocol === 'v1') return { body: Buffer.from(encodeV1Predictions(job.outputs, job.signature)), jsonLength: undefined };
+  if (job.protocol === 'v1') return { body: encodeV1PredictionsBytes(job.outputs, job.signature), jsonLength: undefined };
   const request: V2InferRequest = { ...job.request, inputs: {} };
   const encoded = encodeV2InferResponse(job.modelName, job.modelVersion, request, job.outputs, job.signature);
   return { body: typeof encoded.body === 'string' ? Buffer.from(encoded.body) : encoded.body, jsonLength: encoded.jsonLength };
 }
 
-/** Runs a task and turns what it throws into an outcome a thread can post. */
-export function runCodecTask(id: number, task: CodecTask): CodecOutcome {
+/**
+ * Runs a task and turns what it throws into an outcome a thread can post. `release`: see decodeJob.
+ */
+export function runCodecTask(id: number, task: CodecTask, release?: (bytes: Uint8Array) => void): CodecOutcome {
   try {
-    if (task.kind === 'decode') return { id, kind: 'decoded', decoded: decodeJob(task.job) };
+    if (task.kind === 'decode') return { id, kind: 'decoded', decoded: decodeJob(task.job, release) };
     return { id, kind: 'encoded', encoded: encodeJob(task.job) };
   } catch (error) {
     if (error instanceof ProtocolError) return { id, kind: 'refused', status: error.status, message: error.message };

@@ -4,6 +4,7 @@ import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promi
 import type { ModelSignature } from '../model/signature.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import { encodeV1Predictions, parseV1PredictRequest } from '../protocol/v1-predict.ts';
+import { parseV2InferRequest } from '../protocol/v2-infer-request.ts';
 import { encodeV2InferResponse } from '../protocol/v2-infer-response.ts';
 import { CodecThread } from './codec-thread.ts';
 
@@ -57,6 +58,29 @@ describe('the codec thread', () => {
       thread.decode({ protocol: 'v2', body: Buffer.from('{"inputs": ['), headerLength: undefined, signature: SIGNATURE, limits: LIMITS }),
       (error: unknown) => error instanceof ProtocolError && error.status === 400 && /malformed JSON/.test(error.message),
     );
+  });
+
+  test('a large V2 JSON body decodes as on the HTTP thread, and an FP32 overflow in one is refused with the same message', async () => {
+    const data = Array.from({ length: 10 * ROWS }, (_, index) => index / 3);
+    const request = { id: 'big', inputs: [{ name: 'input', datatype: 'FP32', shape: [ROWS, 10], data }] };
+    const body = Buffer.from(JSON.stringify(request));
+    const decoded = await thread.decode({ protocol: 'v2', body: Buffer.from(body), headerLength: undefined, signature: SIGNATURE, limits: LIMITS });
+    assert.deepStrictEqual(decoded, { protocol: 'v2', request: parseV2InferRequest(body, undefined, SIGNATURE, LIMITS) });
+    data[ROWS] = 1e39;
+    const overflow = Buffer.from(JSON.stringify(request));
+    const expected = (() => {
+      try {
+        parseV2InferRequest(overflow, undefined, SIGNATURE, LIMITS);
+      } catch (error) {
+        return error as ProtocolError;
+      }
+      throw new Error('the overflow was accepted');
+    })();
+    await assert.rejects(
+      thread.decode({ protocol: 'v2', body: overflow, headerLength: undefined, signature: SIGNATURE, limits: LIMITS }),
+      (error: ProtocolError) => error.status === expected.status && error.message === expected.message,
+    );
+    assert.match(expected.message, /1e\+39 is out of range for FP32/);
   });
 
   test('decodes V2 binary tensors, and a body that is a slice of a larger buffer leaves that buffer intact', async () => {

@@ -6,10 +6,10 @@ import { movableBuffers } from './codec-jobs.ts';
 import type { CodecOutcome, CodecTask, DecodedRequest, DecodeJob, EncodedAnswer, EncodeJob } from './codec-jobs.ts';
 
 /**
- * Decodes large request bodies and encodes large answers on a worker thread. JSON.parse of a 64 MiB body and
- * the conversion of millions of values to typed arrays take the better part of a second (measured: 0.5-0.65 s
- * on this project's 2-core machine), and writing 400,000 V1 predictions as JSON about 60 ms: long enough, a
- * few at a time, for liveness and readiness probes to time out if the HTTP thread did it.
+ * Decodes large request bodies and encodes large answers on a worker thread. Reading a 64 MiB JSON body into
+ * typed arrays takes a few hundred milliseconds even streamed (tensor-json-reader.ts; JSON.parse took
+ * 0.5-0.65 s on this project's 2-core machine), and writing 400,000 V1 predictions tens of milliseconds: long
+ * enough, a few at a time, for liveness and readiness probes to time out if the HTTP thread did it.
  *
  * One thread, started on the first job and stopped after a while without one: a codec thread is never
  * slower than the single HTTP thread that did this work before; it bounds the memory large parses take at

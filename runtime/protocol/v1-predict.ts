@@ -1,6 +1,7 @@
 import { elementCount } from '../tensor/datatypes.ts';
 import type { Tensor } from '../tensor/datatypes.ts';
 import { jsonValues, readJsonTensorData } from '../tensor/json-tensor.ts';
+import { PackedNumbers } from '../tensor/packed-numbers.ts';
 import type { ModelSignature, TensorSpec } from '../model/signature.ts';
 import { badRequest } from './errors.ts';
 import { parseJsonObject } from './v2-infer-request.ts';
@@ -23,7 +24,14 @@ export function parseV1PredictRequest(body: Buffer, signature: ModelSignature, l
 
 /** The same from the body's text, for a caller that lets go of the bytes before parsing (codec-jobs.ts). */
 export function parseV1PredictText(text: string, signature: ModelSignature, limits: RequestLimits): Record<string, Tensor> {
-  const document = parseJsonObject(text);
+  return v1InputsFromDocument(parseJsonObject(text), signature, limits);
+}
+
+/**
+ * The inputs a parsed body carries. Its lists of numbers may be PackedNumbers (tensor-json-reader.ts), which
+ * every check below treats exactly as the arrays they stand for.
+ */
+export function v1InputsFromDocument(document: Record<string, unknown>, signature: ModelSignature, limits: RequestLimits): Record<string, Tensor> {
   const hasInstances = document.instances !== undefined;
   const hasInputs = document.inputs !== undefined;
   if (hasInstances === hasInputs) throw badRequest('the request needs exactly one of "instances" or "inputs"');
@@ -40,14 +48,14 @@ interface Budget {
 /** Row format: a list of instances, each one row of the single input or an object naming each input's row. */
 function fromRows(instances: unknown, signature: ModelSignature, budget: Budget): Record<string, Tensor> {
   const where = 'instances';
-  if (!Array.isArray(instances) || instances.length === 0) throw badRequest(`${where} must be a non-empty array`);
-  if (instances.length > budget.limits.maxRows) {
-    throw new ProtocolError(413, `${where} has ${instances.length} rows; the most one request may carry is ${budget.limits.maxRows} (--max-request-rows)`);
+  const rows = listLength(instances);
+  if (rows === undefined || rows === 0) throw badRequest(`${where} must be a non-empty array`);
+  if (rows > budget.limits.maxRows) {
+    throw new ProtocolError(413, `${where} has ${rows} rows; the most one request may carry is ${budget.limits.maxRows} (--max-request-rows)`);
   }
-  const named = isPlainObject(instances[0]);
-  if (!named) {
+  if (!Array.isArray(instances) || !isPlainObject(instances[0])) {
     const spec = onlyInput(signature);
-    return { [spec.name]: tensorFromNested(spec, instances, where, budget) };
+    return { [spec.name]: tensorFromNested(spec, instances as NestedList, where, budget) };
   }
   const inputs: Record<string, Tensor> = {};
   for (const spec of signature.inputs) {
@@ -64,9 +72,9 @@ function fromRows(instances: unknown, signature: ModelSignature, budget: Budget)
 
 /** Columnar format: the whole tensor for the single input, or an object mapping input names to tensors. */
 function fromColumns(columns: unknown, signature: ModelSignature, budget: Budget): Record<string, Tensor> {
-  if (Array.isArray(columns)) {
+  if (listLength(columns) !== undefined) {
     const spec = onlyInput(signature);
-    return { [spec.name]: tensorFromNested(spec, columns, 'inputs', budget) };
+    return { [spec.name]: tensorFromNested(spec, columns as NestedList, 'inputs', budget) };
   }
   if (!isPlainObject(columns)) throw badRequest('inputs must be an array or an object keyed by input name');
   rejectUnknownNames(Object.keys(columns), signature);
@@ -74,14 +82,23 @@ function fromColumns(columns: unknown, signature: ModelSignature, budget: Budget
   for (const spec of signature.inputs) {
     const value = columns[spec.name];
     if (value === undefined) throw badRequest(`inputs lacks input '${spec.name}'`);
-    if (!Array.isArray(value)) throw badRequest(`inputs.${spec.name} must be an array`);
-    inputs[spec.name] = tensorFromNested(spec, value, `inputs.${spec.name}`, budget);
+    if (listLength(value) === undefined) throw badRequest(`inputs.${spec.name} must be an array`);
+    inputs[spec.name] = tensorFromNested(spec, value as NestedList, `inputs.${spec.name}`, budget);
   }
   return inputs;
 }
 
-function tensorFromNested(spec: TensorSpec, value: unknown[], where: string, budget: Budget): Tensor {
-  const shape = rectangularShape(value, where);
+type NestedList = unknown[] | PackedNumbers;
+
+/** The length of a list, packed or not; undefined for anything else. */
+function listLength(value: unknown): number | undefined {
+  if (Array.isArray(value)) return value.length;
+  return value instanceof PackedNumbers ? value.shape[0] : undefined;
+}
+
+function tensorFromNested(spec: TensorSpec, value: NestedList, where: string, budget: Budget): Tensor {
+  // Packed lists are rectangular and at most as deep as rectangularShape allows (packed-array-reader.ts).
+  const shape = value instanceof PackedNumbers ? [...value.shape] : rectangularShape(value, where);
   budget.elements = checkShapeWithinLimits(shape, budget.limits, budget.elements, where);
   return { datatype: spec.datatype, shape, data: readJsonTensorData(spec.datatype, shape, value, where) };
 }

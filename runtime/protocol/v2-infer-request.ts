@@ -38,8 +38,14 @@ export function parseV2InferRequest(body: Buffer, headerLength: string | undefin
     jsonEnd = parsed;
   }
   const document = parseJsonObject(jsonEnd === body.length ? body.toString('utf8') : body.toString('utf8', 0, jsonEnd));
-  const binary = body.subarray(jsonEnd);
+  return v2RequestFromDocument(document, body.subarray(jsonEnd), signature, limits);
+}
 
+/**
+ * The request a parsed JSON part describes, `binary` the bytes after it. Inputs' `data` may be PackedNumbers
+ * (tensor-json-reader.ts), which readJsonTensorData treats exactly as the arrays they stand for.
+ */
+export function v2RequestFromDocument(document: Record<string, unknown>, binary: Buffer, signature: ModelSignature, limits: RequestLimits): V2InferRequest {
   const id = document.id;
   if (id !== undefined && typeof id !== 'string') throw badRequest('id must be a string');
   const parameters = optionalObject(document.parameters, 'parameters');

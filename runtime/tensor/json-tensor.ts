@@ -1,6 +1,7 @@
 import { badRequest } from '../protocol/errors.ts';
 import { allocateNumeric, elementCount } from './datatypes.ts';
 import type { Datatype, NumericData, TensorData } from './datatypes.ts';
+import { PackedNumbers } from './packed-numbers.ts';
 
 /**
  * Tensor data in JSON: requests give it flat or nested (both are row-major), responses send it flat.
@@ -26,8 +27,12 @@ const INTEGER_RANGES: Partial<Record<Datatype, readonly [number, number]>> = {
   INT32: [-0x80000000, 0x7fffffff],
 };
 
-/** Reads `data` (flat or nested arrays) into a typed array holding exactly `shape`'s element count. */
+/**
+ * Reads `data` (flat or nested arrays, or the numbers the streaming reader packed from them) into a typed
+ * array holding exactly `shape`'s element count.
+ */
 export function readJsonTensorData(datatype: Datatype, shape: readonly number[], data: unknown, where: string): TensorData {
+  if (data instanceof PackedNumbers) return readPackedData(datatype, shape, data, where);
   if (!Array.isArray(data)) throw badRequest(`${where}.data must be an array`);
   const expected = elementCount(shape);
   if (datatype === 'BYTES') {
@@ -56,6 +61,19 @@ export function readJsonTensorData(datatype: Datatype, shape: readonly number[],
   const target = allocateNumeric(datatype, expected);
   const store = storeFor(datatype, target, where);
   for (let i = 0; i < expected; i++) store(i, data[i]);
+  return target;
+}
+
+/** The same checks, in the same order and with the same messages, as for the nested arrays it stands for. */
+function readPackedData(datatype: Datatype, shape: readonly number[], data: PackedNumbers, where: string): TensorData {
+  // Its first element is a number, which is where flattening BYTES data would stop.
+  if (datatype === 'BYTES') throw badRequest(`${where}.data: BYTES elements must be strings`);
+  const expected = elementCount(shape);
+  checkCount(data.count, expected, shape, where);
+  const target = allocateNumeric(datatype, expected);
+  data.forEach(storeFor(datatype, target, where));
+  // Read once (the body is decoded once): its memory goes now, not at the next collection.
+  data.discard();
   return target;
 }
 
