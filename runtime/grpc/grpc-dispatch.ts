@@ -1,5 +1,4 @@
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
-import type { MethodDefinition } from '@grpc/proto-loader';
 import { GrpcCall } from './grpc-call.ts';
 import { GrpcError, GrpcStatus } from './grpc-errors.ts';
 import { MessageReader } from './grpc-framing.ts';
@@ -17,7 +16,8 @@ export type UnaryHandler = (request: any, call: GrpcCall) => object | Promise<ob
 export type StreamingHandler = (request: any, call: GrpcCall, send: (message: object) => void) => void;
 
 export interface GrpcMethod {
-  definition: MethodDefinition<object, object>;
+  decode: (message: Buffer) => object;
+  encode: (message: object) => Uint8Array;
   unary?: UnaryHandler;
   streaming?: StreamingHandler;
 }
@@ -71,7 +71,7 @@ function readRequest(call: GrpcCall, method: GrpcMethod, options: DispatchOption
       call.fail(error as GrpcError);
     }
   });
-  call.stream.once('end', () => {
+  call.stream.on('end', () => {
     options.receiving.delete(call);
     if (!call.finished) run(call, method, reader, options);
   });
@@ -86,7 +86,7 @@ function run(call: GrpcCall, method: GrpcMethod, reader: MessageReader, options:
   }
   let request: object;
   try {
-    request = method.definition.requestDeserialize(reader.messages[0]!);
+    request = method.decode(reader.messages[0]!);
   } catch {
     call.fail(new GrpcError(GrpcStatus.INTERNAL, 'Error deserializing request'));
     return;
@@ -94,7 +94,7 @@ function run(call: GrpcCall, method: GrpcMethod, reader: MessageReader, options:
   const failed = (error: unknown): void => failWith(call, error, options);
   try {
     if (method.streaming !== undefined) {
-      method.streaming(request, call, (message) => call.send(method.definition.responseSerialize(message)));
+      method.streaming(request, call, (message) => call.send(method.encode(message)));
       return;
     }
     const answer = method.unary!(request, call);
@@ -106,9 +106,9 @@ function run(call: GrpcCall, method: GrpcMethod, reader: MessageReader, options:
 }
 
 function answerWith(call: GrpcCall, method: GrpcMethod, message: object, options: DispatchOptions): void {
-  let encoded: Buffer;
+  let encoded: Uint8Array;
   try {
-    encoded = method.definition.responseSerialize(message);
+    encoded = method.encode(message);
   } catch (error) {
     failWith(call, error, options);
     return;

@@ -8,6 +8,7 @@ import { dispatch } from './grpc-dispatch.ts';
 import type { DispatchOptions, GrpcMethod } from './grpc-dispatch.ts';
 import { GrpcError, GrpcStatus } from './grpc-errors.ts';
 import { HealthService } from './health-service.ts';
+import { decodeModelInferRequest, encodeModelInferResponse } from './infer-codec.ts';
 import { inferenceService } from './inference-service.ts';
 import { HEALTH_SERVICE, INFERENCE_SERVICE, INFERENCE_SERVICE_NAME } from './proto.ts';
 
@@ -96,15 +97,19 @@ export class GrpcListener {
 
   #dispatchOptions(): DispatchOptions {
     const methods = new Map<string, GrpcMethod>();
-    const add = (definitions: typeof INFERENCE_SERVICE, handlers: Record<string, Partial<GrpcMethod> & object>): void => {
-      for (const [name, handler] of Object.entries(handlers)) {
-        const definition = definitions[name]!;
-        methods.set(definition.path, { definition, ...handler });
-      }
+    const add = (definitions: typeof INFERENCE_SERVICE, name: string, handler: Pick<GrpcMethod, 'unary' | 'streaming'>): void => {
+      const definition = definitions[name]!;
+      methods.set(definition.path, { decode: definition.requestDeserialize, encode: definition.responseSerialize, ...handler });
     };
-    add(INFERENCE_SERVICE, Object.fromEntries(Object.entries(inferenceService(this.#context)).map(([name, unary]) => [name, { unary }])));
+    for (const [name, unary] of Object.entries(inferenceService(this.#context))) add(INFERENCE_SERVICE, name, { unary });
+    // The call served most gets coders without proto-loader's second pass (infer-codec.ts says what it costs).
+    const infer = methods.get(INFERENCE_SERVICE.ModelInfer!.path)!;
+    infer.decode = decodeModelInferRequest;
+    infer.encode = encodeModelInferResponse as GrpcMethod['encode'];
     const health = this.#health.handlers();
-    add(HEALTH_SERVICE, { Check: { unary: health.Check }, Watch: { streaming: health.Watch }, List: { unary: health.List } });
+    add(HEALTH_SERVICE, 'Check', { unary: health.Check });
+    add(HEALTH_SERVICE, 'Watch', { streaming: health.Watch });
+    add(HEALTH_SERVICE, 'List', { unary: health.List });
     return {
       methods,
       maxMessageBytes: this.#context.maxBodyBytes,

@@ -49,10 +49,7 @@ export function inferenceService(context: RuntimeContext): Record<string, UnaryH
       if (request.name) checkModelAddress(model, request.name, versionOf(request.version));
       return { model_stats: [context.metrics.statistics.document(model.name, model.version)] };
     }),
-    ModelInfer: (request: ModelInferRequest, call: GrpcCall) =>
-      modelInfer(context, request, call.headers).catch((error: ProtocolError) => {
-        throw grpcError(error.status, error.message);
-      }),
+    ModelInfer: (request: ModelInferRequest, call: GrpcCall) => modelInfer(context, request, call.headers),
   };
 }
 
@@ -70,7 +67,7 @@ async function modelInfer(context: RuntimeContext, request: ModelInferRequest, m
     const answer = errorAnswer(error);
     judged.status = answer.status;
     if (answer.unexpected) context.log.error({ err: error, rpc: 'ModelInfer' }, 'inference request failed unexpectedly');
-    throw new ProtocolError(answer.status, answer.message);
+    throw grpcError(answer.status, answer.message);
   } finally {
     judged.finish();
   }
