@@ -28,6 +28,14 @@ function sendOkTrailers(this: ServerHttp2Stream): void {
   this.sendTrailers({ 'grpc-status': '0' });
 }
 
+/**
+ * A request still arriving is of no use once the call has ended: RST_STREAM with NO_ERROR tells the client
+ * to stop sending and still read the answer (RFC 9113, 8.1).
+ */
+function stopReading(stream: ServerHttp2Stream): void {
+  if (!stream.readableEnded && !stream.closed) stream.close(constants.NGHTTP2_NO_ERROR);
+}
+
 export class GrpcCall {
   readonly stream: ServerHttp2Stream;
   readonly headers: IncomingHttpHeaders;
@@ -101,14 +109,16 @@ export class GrpcCall {
     const stream = this.stream;
     const status = { 'grpc-status': String(error.code), 'grpc-message': encodeGrpcMessage(error.message) };
     if (this.#streaming) {
-      stream.once('wantTrailers', () => stream.sendTrailers(status));
+      stream.once('wantTrailers', () => {
+        stream.sendTrailers(status);
+        // Node sends trailers on the next turn (setImmediate); the reset must follow them, not pass them.
+        setImmediate(stopReading, stream);
+      });
       stream.end();
     } else {
       stream.respond({ ':status': 200, 'content-type': RESPONSE_CONTENT_TYPE, 'grpc-accept-encoding': ACCEPT_ENCODING, ...status }, TRAILERS_ONLY_OPTIONS);
+      stopReading(stream);
     }
-    // A request still arriving is of no use any more: NO_ERROR tells the client to stop sending and still
-    // read the answer (RFC 9113, 8.1).
-    if (!stream.readableEnded) stream.close(constants.NGHTTP2_NO_ERROR);
   }
 
   #end(): void {

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http2';
 import type { Http2Server, Http2Session, ServerHttp2Stream } from 'node:http2';
+import { Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { RuntimeContext } from '../server/context.ts';
 import type { ServerTimeouts } from '../server/server-timeouts.ts';
@@ -77,7 +78,9 @@ export class GrpcListener {
   /** Drain, first half: stop accepting connections; calls on open connections are still served, as on REST. */
   stopAccepting(): void {
     this.refreshHealth();
-    this.#server.close();
+    // Http2Server.close() also sends GOAWAY on every open connection, which would refuse the calls clients
+    // still send on them while the endpoint leaves rotation; net.Server's close only stops the listening.
+    Server.prototype.close.call(this.#server);
   }
 
   /**
