@@ -64,6 +64,8 @@ export class GrpcListener {
         resolve();
       });
     });
+    // Errors of the listening socket after it is up (out of file descriptors) are logged, as node:http's are not fatal.
+    this.#server.on('error', (error) => this.#context.log.error({ err: error }, 'gRPC listener error'));
     this.#port = (this.#server.address() as AddressInfo).port;
     return this.#port;
   }
