@@ -28,7 +28,8 @@ export class MessageReader {
   #prefixFill = 0;
   /** The length of the message being read, or -1 while reading a prefix. */
   #length = -1;
-  #parts: Buffer[] = [];
+  /** The pieces of a message split across chunks (none for one that came whole). */
+  #parts: Buffer[] | undefined;
   #partsBytes = 0;
 
   /** `encoding` is the call's `grpc-encoding` header: only uncompressed messages are accepted. */
@@ -84,7 +85,7 @@ export class MessageReader {
       return offset + missing;
     }
     const taken = Math.min(missing, available);
-    this.#parts.push(chunk.subarray(offset, offset + taken));
+    (this.#parts ??= []).push(chunk.subarray(offset, offset + taken));
     this.#partsBytes += taken;
     if (this.#partsBytes === this.#length) this.#finish(Buffer.concat(this.#parts, this.#length));
     return offset + taken;
@@ -93,7 +94,7 @@ export class MessageReader {
   #finish(message: Buffer): void {
     this.messages.push(message);
     this.#length = -1;
-    this.#parts = [];
+    this.#parts = undefined;
     this.#partsBytes = 0;
   }
 }
