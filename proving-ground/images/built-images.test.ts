@@ -129,12 +129,12 @@ test('the runtime image serves a model read-only as its own user', async (t) => 
   const body = (await answer.json()) as { outputs: Array<{ shape: number[]; data: number[] }> };
   assert.deepEqual(body.outputs[0]?.shape, [1, 1]);
   assert.equal(body.outputs[0]?.data.length, 1);
-  // The gRPC packages stay outside the bundle (they load .proto files from disk): the listener must work.
+  // The protobuf packages stay outside the bundle (they load .proto files from disk): the listener must work.
   assert.equal(await grpcHealth(`127.0.0.1:${grpcPort}`), 'SERVING', output);
 });
 
 async function grpcHealth(address: string): Promise<string> {
-  const definition = loadSync(join(ROOT, 'node_modules', 'grpc-health-check', 'proto', 'health', 'v1', 'health.proto'), { keepCase: true, enums: String });
+  const definition = loadSync(join(ROOT, 'runtime', 'grpc', 'health.proto'), { keepCase: true, enums: String });
   const health = (loadPackageDefinition(definition) as unknown as { grpc: { health: { v1: { Health: ServiceClientConstructor } } } }).grpc.health.v1.Health;
   const client = new health(address, credentials.createInsecure());
   try {
