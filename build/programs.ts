@@ -1,6 +1,6 @@
 // What each image's program is made of: the entry points esbuild bundles (out name → source) and the
 // packages it leaves external, copied with their dependencies into the image's node_modules: onnxruntime
-// loads a native library by a computed path, and the gRPC packages load .proto files relative to
+// loads a native library by a computed path, and the protobuf packages load .proto files relative to
 // __dirname, which neither survives bundling.
 
 export interface ImageProgram {
@@ -18,9 +18,10 @@ export const IMAGE_PROGRAMS = {
   // runtime/codec/codec-thread.ts).
   runtime: {
     entries: { main: 'runtime/main.ts', 'session-worker': 'runtime/inference/session-worker.ts', 'codec-worker': 'runtime/codec/codec-worker.ts' },
-    external: ['onnxruntime-node', 'onnxruntime-common', '@grpc/grpc-js', '@grpc/proto-loader', 'grpc-health-check'],
-    // runtime/grpc/proto.ts loads it from beside its own module, which is a chunk beside main.mjs.
-    assets: { 'grpc_predict_v2.proto': 'runtime/grpc/grpc_predict_v2.proto' },
+    // protobufjs is external beside proto-loader, which requires it, so that both use the one copy.
+    external: ['onnxruntime-node', 'onnxruntime-common', '@grpc/proto-loader', 'protobufjs'],
+    // runtime/grpc/proto.ts loads them from beside its own module, which is a chunk beside main.mjs.
+    assets: { 'grpc_predict_v2.proto': 'runtime/grpc/grpc_predict_v2.proto', 'health.proto': 'runtime/grpc/health.proto' },
   },
   testapp: { entries: { main: 'proving-ground/testapp.ts' }, external: [], assets: {} },
 } as const satisfies Record<string, ImageProgram>;

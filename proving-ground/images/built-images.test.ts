@@ -69,9 +69,11 @@ test('the operator image carries its bundle and no dependency tree', async () =>
 test('the runtime image carries only the packages it cannot bundle, onnxruntime for its own platform only', async () => {
   const runtime = await stored('runtime');
   const packages = await readdir(join(runtime.rootfs, 'app', 'node_modules'));
-  for (const external of ['onnxruntime-node', 'onnxruntime-common', '@grpc', 'grpc-health-check']) assert.ok(packages.includes(external), external);
-  // Bundled (express, the AWS SDK) or never imported by the runtime (the Kubernetes client).
-  for (const absent of ['@kubernetes', '@aws-sdk', 'express', 'adm-zip', 'global-agent']) assert.ok(!packages.includes(absent), absent);
+  for (const external of ['onnxruntime-node', 'onnxruntime-common', '@grpc', 'protobufjs']) assert.ok(packages.includes(external), external);
+  // Bundled (express, the AWS SDK) or never imported by the runtime (the Kubernetes client; grpc-js, which
+  // only tests use as a client since the runtime serves gRPC on node:http2).
+  for (const absent of ['@kubernetes', '@aws-sdk', 'express', 'adm-zip', 'global-agent', 'grpc-health-check']) assert.ok(!packages.includes(absent), absent);
+  assert.deepEqual(await readdir(join(runtime.rootfs, 'app', 'node_modules', '@grpc')), ['proto-loader']);
   const platforms = join(runtime.rootfs, 'app', 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6');
   assert.deepEqual(await readdir(platforms), ['linux']);
   assert.deepEqual(await readdir(join(platforms, 'linux')), ['x64']);
@@ -127,12 +129,12 @@ test('the runtime image serves a model read-only as its own user', async (t) => 
   const body = (await answer.json()) as { outputs: Array<{ shape: number[]; data: number[] }> };
   assert.deepEqual(body.outputs[0]?.shape, [1, 1]);
   assert.equal(body.outputs[0]?.data.length, 1);
-  // The gRPC packages stay outside the bundle (they load .proto files from disk): the listener must work.
+  // The protobuf packages stay outside the bundle (they load .proto files from disk): the listener must work.
   assert.equal(await grpcHealth(`127.0.0.1:${grpcPort}`), 'SERVING', output);
 });
 
 async function grpcHealth(address: string): Promise<string> {
-  const definition = loadSync(join(ROOT, 'node_modules', 'grpc-health-check', 'proto', 'health', 'v1', 'health.proto'), { keepCase: true, enums: String });
+  const definition = loadSync(join(ROOT, 'runtime', 'grpc', 'health.proto'), { keepCase: true, enums: String });
   const health = (loadPackageDefinition(definition) as unknown as { grpc: { health: { v1: { Health: ServiceClientConstructor } } } }).grpc.health.v1.Health;
   const client = new health(address, credentials.createInsecure());
   try {

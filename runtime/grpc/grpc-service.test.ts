@@ -6,14 +6,14 @@ import { credentials, makeGenericClientConstructor, Metadata, status as GrpcStat
 import type { Client, ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { loadPackageDefinition } from '@grpc/grpc-js';
-import { protoPath as HEALTH_PROTO } from 'grpc-health-check';
+
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FIXTURES } from '../fixtures/paths.ts';
 import { postJson, startReady, startServe } from '../test-support/runtime-process.ts';
 import type { RuntimeProcess } from '../test-support/runtime-process.ts';
-import { INFERENCE_SERVICE } from './proto.ts';
+import { HEALTH_PROTO_PATH as HEALTH_PROTO, INFERENCE_SERVICE } from './proto.ts';
 
 const ROWS = [
   [0.03, 0.05, 0.06, 0.02, -0.04, -0.03, -0.04, 0, 0.02, -0.02],

@@ -1,4 +1,4 @@
-import type { Metadata, sendUnaryData, ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { IncomingHttpHeaders } from 'node:http2';
 import { modelConfigDocument } from '../model/model-config.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import type { RuntimeContext } from '../server/context.ts';
@@ -7,6 +7,8 @@ import { JudgedRequest } from '../server/judged-request.ts';
 import { errorAnswer } from '../server/respond.ts';
 import { SERVER_EXTENSIONS } from '../server/health-endpoints.ts';
 import { RUNTIME_NAME, RUNTIME_VERSION } from '../version.ts';
+import type { GrpcCall } from './grpc-call.ts';
+import type { UnaryHandler } from './grpc-dispatch.ts';
 import { grpcError } from './grpc-errors.ts';
 import { decodeInferRequest } from './infer-request.ts';
 import { encodeInferResponse } from './infer-response.ts';
@@ -19,9 +21,10 @@ import type { ModelAddressRequest, ModelInferRequest, ModelInferResponse } from 
  * operator's rollout analysis judges gRPC traffic like REST traffic.
  */
 
-type Handler<Request, Response> = (call: ServerUnaryCall<Request, Response>, callback: sendUnaryData<Response>) => void;
+type Metadata = IncomingHttpHeaders;
 
-export function inferenceService(context: RuntimeContext): UntypedServiceImplementation {
+/** The handlers by method name, as grpc_predict_v2.proto names them. */
+export function inferenceService(context: RuntimeContext): Record<string, UnaryHandler> {
   const model = context.model;
   const unary = unaryWith(context);
   return {
@@ -46,12 +49,7 @@ export function inferenceService(context: RuntimeContext): UntypedServiceImpleme
       if (request.name) checkModelAddress(model, request.name, versionOf(request.version));
       return { model_stats: [context.metrics.statistics.document(model.name, model.version)] };
     }),
-    ModelInfer: ((call, callback) => {
-      modelInfer(context, call.request, call.metadata).then(
-        (response) => callback(null, response),
-        (error: ProtocolError) => callback(grpcError(error.status, error.message)),
-      );
-    }) satisfies Handler<ModelInferRequest, ModelInferResponse>,
+    ModelInfer: (request: ModelInferRequest, call: GrpcCall) => modelInfer(context, request, call.headers),
   };
 }
 
@@ -69,7 +67,7 @@ async function modelInfer(context: RuntimeContext, request: ModelInferRequest, m
     const answer = errorAnswer(error);
     judged.status = answer.status;
     if (answer.unexpected) context.log.error({ err: error, rpc: 'ModelInfer' }, 'inference request failed unexpectedly');
-    throw new ProtocolError(answer.status, answer.message);
+    throw grpcError(answer.status, answer.message);
   } finally {
     judged.finish();
   }
@@ -89,8 +87,9 @@ function versionOf(version: string | undefined): string | undefined {
   return version === undefined || version === '' ? undefined : version;
 }
 
+/** gRPC metadata are the request's HTTP/2 headers; `authorization` carries the bearer token as on REST. */
 function authorization(metadata: Metadata): string | undefined {
-  const value = metadata.get('authorization')[0];
+  const value = metadata.authorization;
   return typeof value === 'string' ? value : undefined;
 }
 
@@ -99,14 +98,14 @@ function authorization(metadata: Metadata): string | undefined {
  * ones are logged with their stack, which the client never sees.
  */
 function unaryWith(context: RuntimeContext) {
-  return <Request, Response>(produce: (request: Request, metadata: Metadata) => Response): Handler<Request, Response> =>
-    (call, callback) => {
+  return <Request>(produce: (request: Request, metadata: Metadata) => object): UnaryHandler =>
+    (request: Request, call: GrpcCall) => {
       try {
-        callback(null, produce(call.request, call.metadata));
+        return produce(request, call.headers);
       } catch (error) {
         const answer = errorAnswer(error);
-        if (answer.unexpected) context.log.error({ err: error, rpc: call.getPath() }, 'gRPC call failed unexpectedly');
-        callback(grpcError(answer.status, answer.message));
+        if (answer.unexpected) context.log.error({ err: error, rpc: call.path }, 'gRPC call failed unexpectedly');
+        throw grpcError(answer.status, answer.message);
       }
     };
 }

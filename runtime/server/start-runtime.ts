@@ -80,7 +80,7 @@ export async function startRuntime(settings: RuntimeSettings): Promise<Server> {
 
 async function startGrpc(context: RuntimeContext, settings: RuntimeSettings): Promise<GrpcListener | undefined> {
   if (settings.grpcPort === undefined) return undefined;
-  const grpc = new GrpcListener(context);
+  const grpc = new GrpcListener(context, settings.timeouts);
   const port = await grpc.listen(settings.host, settings.grpcPort);
   context.log.info({ host: settings.host, port }, 'grpc listening');
   return grpc;

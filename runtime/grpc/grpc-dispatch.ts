@@ -1,0 +1,126 @@
+import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import { GrpcCall } from './grpc-call.ts';
+import { GrpcError, GrpcStatus } from './grpc-errors.ts';
+import { MessageReader } from './grpc-framing.ts';
+
+/**
+ * From an HTTP/2 stream to a handler: checks the request is a gRPC call, finds the method by its path,
+ * arms the client's deadline, reads the one request message, decodes it, and answers what the handler
+ * returns (or throws: a GrpcError as it is, anything else as INTERNAL). Only unary and server-streaming
+ * methods exist in the services the runtime serves.
+ */
+
+/** A unary handler returns the answer (or a promise of it) and throws a GrpcError to fail. */
+export type UnaryHandler = (request: any, call: GrpcCall) => object | Promise<object>;
+/** A server-streaming handler sends with `call.send` and ends the call itself. */
+export type StreamingHandler = (request: any, call: GrpcCall, send: (message: object) => void) => void;
+
+export interface GrpcMethod {
+  decode: (message: Buffer) => object;
+  encode: (message: object) => Uint8Array;
+  unary?: UnaryHandler;
+  streaming?: StreamingHandler;
+}
+
+export interface DispatchOptions {
+  methods: ReadonlyMap<string, GrpcMethod>;
+  maxMessageBytes: number;
+  /** Calls whose request has not fully arrived: the listener ends those slower than its request timeout. */
+  receiving: Set<GrpcCall>;
+  /** Called with errors that are not GrpcErrors: the client gets INTERNAL, the log gets the stack. */
+  unexpected: (error: unknown, call: GrpcCall) => void;
+}
+
+function ignore(): void {}
+
+export function dispatch(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, options: DispatchOptions): void {
+  // A reset or a broken connection surfaces as 'error'; the call just ends (GrpcCall sees the stream closed).
+  stream.on('error', ignore);
+  if (headers[':method'] !== 'POST') {
+    stream.respond({ ':status': 405, allow: 'POST' }, { endStream: true });
+    return;
+  }
+  const contentType = headers['content-type'];
+  if (contentType === undefined || !contentType.startsWith('application/grpc')) {
+    // Not a gRPC client: a plain HTTP answer, as grpc-js gave (415).
+    stream.respond({ ':status': 415 }, { endStream: true });
+    return;
+  }
+  const path = headers[':path'] ?? '';
+  const call = new GrpcCall(stream, headers, path);
+  const method = options.methods.get(path);
+  if (method === undefined) {
+    call.fail(new GrpcError(GrpcStatus.UNIMPLEMENTED, `The server does not implement the method ${path}`));
+    return;
+  }
+  const timeout = headers['grpc-timeout'];
+  if (typeof timeout === 'string' && !call.startDeadline(timeout)) return;
+  readRequest(call, method, options);
+}
+
+function readRequest(call: GrpcCall, method: GrpcMethod, options: DispatchOptions): void {
+  const encoding = call.headers['grpc-encoding'];
+  const reader = new MessageReader(options.maxMessageBytes, typeof encoding === 'string' ? encoding : undefined);
+  options.receiving.add(call);
+  call.stream.on('data', (chunk: Buffer) => {
+    if (call.finished) return;
+    try {
+      reader.push(chunk);
+    } catch (error) {
+      options.receiving.delete(call);
+      call.fail(error as GrpcError);
+    }
+  });
+  call.stream.on('end', () => {
+    options.receiving.delete(call);
+    if (!call.finished) run(call, method, reader, options);
+  });
+}
+
+function run(call: GrpcCall, method: GrpcMethod, reader: MessageReader, options: DispatchOptions): void {
+  const kind = method.streaming === undefined ? 'unary' : 'server streaming';
+  if (reader.messages.length !== 1 || !reader.atBoundary) {
+    const what = reader.messages.length === 0 ? 'no request message' : 'more than one request message';
+    call.fail(new GrpcError(GrpcStatus.UNIMPLEMENTED, `Received ${what} for ${kind} method ${call.path}`));
+    return;
+  }
+  let request: object;
+  try {
+    request = method.decode(reader.messages[0]!);
+  } catch {
+    call.fail(new GrpcError(GrpcStatus.INTERNAL, 'Error deserializing request'));
+    return;
+  }
+  const failed = (error: unknown): void => failWith(call, error, options);
+  try {
+    if (method.streaming !== undefined) {
+      method.streaming(request, call, (message) => call.send(method.encode(message)));
+      return;
+    }
+    const answer = method.unary!(request, call);
+    if (answer instanceof Promise) answer.then((message) => answerWith(call, method, message, options), failed);
+    else answerWith(call, method, answer, options);
+  } catch (error) {
+    failed(error);
+  }
+}
+
+function answerWith(call: GrpcCall, method: GrpcMethod, message: object, options: DispatchOptions): void {
+  let encoded: Uint8Array;
+  try {
+    encoded = method.encode(message);
+  } catch (error) {
+    failWith(call, error, options);
+    return;
+  }
+  call.answer(encoded);
+}
+
+function failWith(call: GrpcCall, error: unknown, options: DispatchOptions): void {
+  if (error instanceof GrpcError) {
+    call.fail(error);
+    return;
+  }
+  options.unexpected(error, call);
+  call.fail(new GrpcError(GrpcStatus.INTERNAL, 'internal error'));
+}
