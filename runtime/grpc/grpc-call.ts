@@ -1,7 +1,7 @@
 import { constants } from 'node:http2';
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { encodeGrpcMessage, GrpcError, GrpcStatus } from './grpc-errors.ts';
-import { frameMessage } from './grpc-framing.ts';
+import { ACCEPTED_ENCODINGS, frameMessage } from './grpc-framing.ts';
 
 /**
  * One gRPC call on one HTTP/2 stream, answered the three ways the protocol knows: a unary answer (headers,
@@ -11,8 +11,8 @@ import { frameMessage } from './grpc-framing.ts';
  */
 
 const RESPONSE_CONTENT_TYPE = 'application/grpc';
-/** The listener decompresses nothing: advertising identity alone keeps compliant clients from compressing. */
-const ACCEPT_ENCODING = 'identity';
+/** What the listener's message reader inflates (grpc-framing.ts); answers go uncompressed. */
+const ACCEPT_ENCODING = ACCEPTED_ENCODINGS;
 
 /** grpc-timeout's units (https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md). */
 const TIMEOUT_UNIT_MS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 0.001, n: 0.000_001 };

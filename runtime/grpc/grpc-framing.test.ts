@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { deflateSync, gzipSync } from 'node:zlib';
 import { encodeGrpcMessage, GrpcError, GrpcStatus } from './grpc-errors.ts';
 import { frameMessage, MessageReader } from './grpc-framing.ts';
 
@@ -55,18 +56,37 @@ describe('gRPC message framing', () => {
     assert.equal(atLimit.messages.length, 0);
   });
 
-  test('compressed messages are refused: UNIMPLEMENTED under an encoding, INTERNAL without one; unknown flags INTERNAL', () => {
-    const compressed = Buffer.from([1, 0, 0, 0, 1, 42]);
-    const gzip = refusal(new MessageReader(100, 'gzip'), compressed);
-    assert.equal(gzip.code, GrpcStatus.UNIMPLEMENTED);
-    assert.equal(gzip.message, 'Received message compressed with unsupported encoding "gzip"');
-    assert.equal(refusal(new MessageReader(100, undefined), compressed).code, GrpcStatus.INTERNAL);
-    assert.equal(refusal(new MessageReader(100, 'identity'), compressed).code, GrpcStatus.INTERNAL);
+  test('gzip and deflate messages are inflated; other encodings are UNIMPLEMENTED, the flag without one INTERNAL', () => {
+    const compressedFrame = (bytes: Buffer): Buffer => {
+      const frame = frameMessage(bytes);
+      frame[0] = 1;
+      return frame;
+    };
+    const gzip = new MessageReader(100, 'gzip');
+    gzip.push(compressedFrame(gzipSync('zipped')));
+    const deflate = new MessageReader(100, 'deflate');
+    deflate.push(compressedFrame(deflateSync('deflated')));
+    assert.deepEqual([...gzip.messages.map(String), ...deflate.messages.map(String)], ['zipped', 'deflated']);
+    const snappy = refusal(new MessageReader(100, 'snappy'), Buffer.from([1, 0, 0, 0, 1, 42]));
+    assert.deepEqual([snappy.code, snappy.message], [GrpcStatus.UNIMPLEMENTED, 'Received message compressed with unsupported encoding "snappy"']);
+    assert.equal(refusal(new MessageReader(100, undefined), Buffer.from([1, 0, 0, 0, 1, 42])).code, GrpcStatus.INTERNAL);
+    assert.equal(refusal(new MessageReader(100, 'identity'), Buffer.from([1, 0, 0, 0, 1, 42])).code, GrpcStatus.INTERNAL);
     assert.equal(refusal(new MessageReader(100, undefined), Buffer.from([2, 0, 0, 0, 0])).code, GrpcStatus.INTERNAL);
+    const garbage = refusal(new MessageReader(100, 'gzip'), compressedFrame(Buffer.from('not gzip')));
+    assert.equal(garbage.code, GrpcStatus.INTERNAL);
     // The encoding header alone changes nothing: uncompressed messages under it are read.
     const reader = new MessageReader(100, 'gzip');
     reader.push(frameMessage(Buffer.from('plain')));
     assert.deepEqual(reader.messages.map(String), ['plain']);
+  });
+
+  test('a small compressed message that inflates past the limit is RESOURCE_EXHAUSTED', () => {
+    const bomb = gzipSync(Buffer.alloc(1 << 20));
+    assert.ok(bomb.length < 4096);
+    const frame = frameMessage(bomb);
+    frame[0] = 1;
+    const error = refusal(new MessageReader(4096, 'gzip'), frame);
+    assert.deepEqual([error.code, error.message], [GrpcStatus.RESOURCE_EXHAUSTED, 'Received message that decompresses to more than the max (4096 bytes)']);
   });
 
   test('grpc-message is percent-encoded outside printable ASCII, and % itself', () => {

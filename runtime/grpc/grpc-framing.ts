@@ -1,3 +1,4 @@
+import { gunzipSync, inflateSync } from 'node:zlib';
 import { GrpcError, GrpcStatus } from './grpc-errors.ts';
 
 /**
@@ -6,7 +7,14 @@ import { GrpcError, GrpcStatus } from './grpc-errors.ts';
  * arrives within one chunk (the usual case for small calls) is handed on as a view of that chunk, without a
  * copy; one split across chunks is joined once it is whole. The length is checked as soon as the prefix is
  * in, so a message over the limit is refused before any of it is kept.
+ *
+ * Compressed messages are accepted in the encodings grpc-js and Triton's clients offer (gzip, and deflate
+ * in zlib's wrapper), inflated with the same limit on what they expand to, so a small compressed message
+ * cannot become a large one. Answers are never compressed, which gRPC allows whatever the client accepts.
  */
+
+/** What `grpc-accept-encoding` advertises: the encodings this reader inflates. */
+export const ACCEPTED_ENCODINGS = 'identity,gzip,deflate';
 
 export const PREFIX_BYTES = 5;
 
@@ -31,8 +39,10 @@ export class MessageReader {
   /** The pieces of a message split across chunks (none for one that came whole). */
   #parts: Buffer[] | undefined;
   #partsBytes = 0;
+  /** Whether the message being read carries the compressed flag. */
+  #compressed = false;
 
-  /** `encoding` is the call's `grpc-encoding` header: only uncompressed messages are accepted. */
+  /** `encoding` is the call's `grpc-encoding` header: what a message with the compressed flag is in. */
   constructor(maxBytes: number, encoding: string | undefined) {
     this.#maxBytes = maxBytes;
     this.#encoding = encoding;
@@ -68,12 +78,13 @@ export class MessageReader {
   }
 
   #start(flag: number, length: number): void {
-    if (flag === 1) throw compressedError(this.#encoding);
-    if (flag !== 0) throw new GrpcError(GrpcStatus.INTERNAL, `invalid gRPC message flag ${flag}`);
+    if (flag === 1 && !isInflatable(this.#encoding)) throw compressedError(this.#encoding);
+    if (flag !== 0 && flag !== 1) throw new GrpcError(GrpcStatus.INTERNAL, `invalid gRPC message flag ${flag}`);
     if (length > this.#maxBytes) {
       throw new GrpcError(GrpcStatus.RESOURCE_EXHAUSTED, `Received message larger than max (${length} vs. ${this.#maxBytes})`);
     }
     this.#length = length;
+    this.#compressed = flag === 1;
     if (length === 0) this.#finish(Buffer.alloc(0));
   }
 
@@ -92,17 +103,31 @@ export class MessageReader {
   }
 
   #finish(message: Buffer): void {
-    this.messages.push(message);
+    this.messages.push(this.#compressed ? inflate(message, this.#encoding!, this.#maxBytes) : message);
     this.#length = -1;
     this.#parts = undefined;
     this.#partsBytes = 0;
   }
 }
 
+function isInflatable(encoding: string | undefined): boolean {
+  return encoding === 'gzip' || encoding === 'deflate';
+}
+
+function inflate(message: Buffer, encoding: string, maxBytes: number): Buffer {
+  try {
+    return encoding === 'gzip' ? gunzipSync(message, { maxOutputLength: maxBytes }) : inflateSync(message, { maxOutputLength: maxBytes });
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new GrpcError(GrpcStatus.RESOURCE_EXHAUSTED, `Received message that decompresses to more than the max (${maxBytes} bytes)`);
+    }
+    throw new GrpcError(GrpcStatus.INTERNAL, `Received message that does not decompress as ${encoding}: ${(error as Error).message}`);
+  }
+}
+
 /**
- * The listener advertises `grpc-accept-encoding: identity` only, so compliant clients never compress. A
- * compressed message under another encoding is UNIMPLEMENTED (the code clients treat as "not supported,
- * do not retry"); the flag set without any encoding is a broken client.
+ * A compressed message under an encoding the listener does not offer is UNIMPLEMENTED (the code clients
+ * treat as "not supported, do not retry"); the flag set without any encoding is a broken client.
  */
 function compressedError(encoding: string | undefined): GrpcError {
   if (encoding === undefined || encoding === 'identity') {

@@ -84,6 +84,21 @@ describe('gRPC listener', () => {
     assert.deepEqual(Array.from(new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength))), expected);
   });
 
+  test('a client that compresses its requests (gzip, deflate) gets the same answer', async () => {
+    const request = { model_name: 'diabetes', inputs: [{ name: 'input', datatype: 'FP32', shape: [2, 10], contents: { fp32_contents: ROWS.flat() } }] };
+    const plain = await call(inference, 'ModelInfer', request);
+    const Inference = makeGenericClientConstructor(INFERENCE_SERVICE, 'GRPCInferenceService');
+    // grpc-js's compression algorithms: 1 deflate, 2 gzip.
+    for (const algorithm of [1, 2]) {
+      const client = new Inference(runtime.grpcAddress, credentials.createInsecure(), { 'grpc.default_compression_algorithm': algorithm });
+      try {
+        assert.deepEqual(await call(client, 'ModelInfer', request), plain);
+      } finally {
+        client.close();
+      }
+    }
+  });
+
   test('bad requests get REST\'s sentence with the matching gRPC code', async () => {
     const shape = await callError(inference, 'ModelInfer', {
       model_name: 'diabetes',
