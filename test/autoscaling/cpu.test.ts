@@ -1,9 +1,9 @@
-// A loaded model scales on CPU: metrics-server (built from its Go module) reads the local kubelet's
-// /metrics/resource, the API server serves it as metrics.k8s.io through the aggregation layer, and the
-// operator's HPA scales the ModelDeployment through /scale. Steady inference traffic through the Service
-// raises the pods' CPU above the target; new pods become Ready and answer requests; with the traffic
-// stopped, the HPA brings the ModelDeployment back to minReplicas (scaleDownStabilizationSeconds keeps
-// that short: a spec field users set, not a test knob).
+// A loaded model scales on CPU: metrics-server (built from its Go module, a kube-system pod from the image
+// built here) reads the local kubelet's /metrics/resource, the API server serves it as metrics.k8s.io
+// through the aggregation layer, and the operator's HPA scales the ModelDeployment through /scale. Steady
+// inference traffic through the Service raises the pods' CPU above the target; new pods become Ready and
+// answer requests; with the traffic stopped, the HPA brings the ModelDeployment back to minReplicas
+// (scaleDownStabilizationSeconds keeps that short: a spec field users set, not a test knob).
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { startMetricsServer } from '../../proving-ground/metrics-server/metrics-server.ts';
@@ -55,7 +55,7 @@ describe('a model scales on CPU with load and back down without it, also mid-can
 
   const diagnose = async (): Promise<string> => {
     const hpa = await hpaOf(client, NS, NAME).catch(() => undefined);
-    return `HPA status: ${JSON.stringify(hpa?.status)}\nmetrics-server:\n${metrics?.logTail(10) ?? ''}`;
+    return `HPA status: ${JSON.stringify(hpa?.status)}\nmetrics-server:\n${(await metrics?.logTail(10)) ?? ''}`;
   };
 
   test('the node\'s kubelet serves the model pod\'s usage at /metrics/resource', async () => {
@@ -76,7 +76,7 @@ describe('a model scales on CPU with load and back down without it, also mid-can
         const pods = await topPods(suite.cluster, NS).catch(() => new Map<string, number>());
         return [...pods.values()].some((cpu) => cpu > 0) && pods;
       },
-      { description: 'kubectl top pods to list the model pod with CPU in use', timeoutMs: 120_000, intervalMs: 2000, diagnose: () => metrics?.logTail(10) ?? '' },
+      { description: 'kubectl top pods to list the model pod with CPU in use', timeoutMs: 120_000, intervalMs: 2000, diagnose: async () => (await metrics?.logTail(10)) ?? '' },
     );
     const loaded = [...top].filter(([pod, cpu]) => pod.startsWith(NAME) && cpu > 0);
     assert.ok(loaded.length >= 1, `kubectl top pods: ${JSON.stringify([...top])}`);
