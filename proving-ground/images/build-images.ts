@@ -1,4 +1,4 @@
-// `npm run images [-- [--prune] operator|runtime|testapp …]`: builds the project's images from their Dockerfiles with
+// `npm run images [-- [--prune] operator|runtime|testapp|metrics-server …]`: builds the project's images from their Dockerfiles with
 // whichever engine this machine has, then exports them into the proving ground's image store, which the
 // local kubelet runs containers from (store.ts). docs/adr/0005-images.md says why it works this way.
 //
@@ -8,7 +8,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { ensureMetricsServer } from '../metrics-server/build-metrics-server.ts';
 import { prepareBase } from './base-image.ts';
 import { INPUTS_LABEL, contextFiles, copySources, inputsHash } from './build-inputs.ts';
 import { runCommand } from './command.ts';
@@ -82,20 +83,27 @@ async function ensureBase(engine: Engine, cacheDir: string): Promise<Base> {
   return { reference: base.reference, id: image.id, size: base.size };
 }
 
+/** The build context: the repository, or metrics-server's cache directory (built first if it is not there). */
+async function contextOf(image: ImageDefinition): Promise<string> {
+  if (image.context === 'metrics-server') return dirname(await ensureMetricsServer(log));
+  return ROOT;
+}
+
 async function buildOne(engine: Engine, store: ImageStore, image: ImageDefinition, base: Base, version: string): Promise<Outcome> {
   const started = performance.now();
   const reference = imageReference(image, version);
   const dockerfile = await readFile(join(ROOT, image.dockerfile), 'utf8');
-  const ignore = existsSync(join(ROOT, '.dockerignore')) ? await readFile(join(ROOT, '.dockerignore'), 'utf8') : undefined;
+  const context = await contextOf(image);
+  const ignore = existsSync(join(context, '.dockerignore')) ? await readFile(join(context, '.dockerignore'), 'utf8') : undefined;
   const buildArgs = { BASE_IMAGE: base.reference, VERSION: version };
-  const files = await contextFiles(ROOT, copySources(dockerfile), ignore);
+  const files = await contextFiles(context, copySources(dockerfile), ignore);
   const key = inputsHash({ dockerfile, files, baseImageId: base.id, buildArgs });
   const current = await inspect(engine, reference);
   const built = current?.config.Labels?.[INPUTS_LABEL] !== key;
   if (built) {
     log(`${image.name}: building ${reference} from ${image.dockerfile}`);
     const secrets: Record<string, string> = existsSync(SYSTEM_CA) ? { ca: SYSTEM_CA } : {};
-    const request = { dockerfile: join(ROOT, image.dockerfile), context: ROOT, tags: [reference], buildArgs, labels: { [INPUTS_LABEL]: key }, secrets };
+    const request = { dockerfile: join(ROOT, image.dockerfile), context, tags: [reference], buildArgs, labels: { [INPUTS_LABEL]: key }, secrets };
     await runCommand(buildCommand(engine, request), { env: engineEnv(engine), echo: true });
     // The image this build replaced is untagged now; with vfs it holds a full copy of its files.
     if (current) await runCommand(removeImageCommand(engine, current.id), { env: engineEnv(engine) }).catch(() => undefined);

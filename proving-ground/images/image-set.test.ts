@@ -4,14 +4,15 @@ import { shipsFile } from '../../build/programs.ts';
 import { IMAGES, imageReference, selectImages } from './image-set.ts';
 import { unreferencedImageDirs } from './prune-store.ts';
 
-test('product images are tagged with the package version, the test workload with its fixed tag', () => {
+test('product images are tagged with the package version, the proving ground\'s with fixed tags', () => {
   const byName = (name: string) => IMAGES.find((image) => image.name === name)!;
   assert.equal(imageReference(byName('operator'), '1.2.3'), 'ghcr.io/modelship/operator:1.2.3');
   assert.equal(imageReference(byName('runtime'), '1.2.3'), 'ghcr.io/modelship/runtime:1.2.3');
   assert.equal(imageReference(byName('testapp'), '1.2.3'), 'ghcr.io/modelship/testapp:dev');
+  assert.equal(imageReference(byName('metrics-server'), '1.2.3'), 'ghcr.io/modelship/metrics-server:v0.8.0');
   assert.deepEqual(selectImages(['runtime']).map((image) => image.name), ['runtime']);
   assert.equal(selectImages([]).length, IMAGES.length);
-  assert.throws(() => selectImages(['runtimee']), /unknown image runtimee; known: operator, runtime, testapp/);
+  assert.throws(() => selectImages(['runtimee']), /unknown image runtimee; known: operator, runtime, testapp, metrics-server/);
 });
 
 test('external packages ship without sources, maps or other platforms\' native libraries', () => {

@@ -1,4 +1,5 @@
 // The images `npm run images` builds, and how each is named. Pure.
+import { METRICS_SERVER_IMAGE } from '../metrics-server/image.ts';
 import { TESTAPP_IMAGE } from '../testapp-spec.ts';
 
 export interface ImageDefinition {
@@ -6,17 +7,24 @@ export interface ImageDefinition {
   /** Relative to the repository root, which is every image's build context. */
   dockerfile: string;
   repository: string;
+  /**
+   * Where the build context comes from when it is not the repository: `metrics-server` is the cache
+   * directory of the binary build-metrics-server.ts built (nothing fetched is copied into the repository).
+   */
+  context?: 'metrics-server';
 }
 
 export const IMAGES: readonly ImageDefinition[] = [
   { name: 'operator', dockerfile: 'Dockerfile', repository: 'ghcr.io/modelship/operator' },
   { name: 'runtime', dockerfile: 'runtime/Dockerfile', repository: 'ghcr.io/modelship/runtime' },
   { name: 'testapp', dockerfile: 'proving-ground/images/testapp.Dockerfile', repository: repositoryOf(TESTAPP_IMAGE) },
+  { name: 'metrics-server', dockerfile: 'proving-ground/metrics-server/Dockerfile', repository: repositoryOf(METRICS_SERVER_IMAGE), context: 'metrics-server' },
 ];
 
-/** Product images carry the package version (the operator's default runtime image follows it); the test workload its fixed tag. */
+/** Product images carry the package version (the operator's default runtime image follows it); the proving ground's own, fixed tags. */
 export function imageReference(image: ImageDefinition, packageVersion: string): string {
   if (image.name === 'testapp') return TESTAPP_IMAGE;
+  if (image.name === 'metrics-server') return METRICS_SERVER_IMAGE;
   return `${image.repository}:${packageVersion}`;
 }
 

@@ -175,7 +175,11 @@ export class PodWorker {
   private async run(): Promise<void> {
     if (this.pod.metadata?.deletionTimestamp) return this.terminate();
     mkdirSync(join(this.podDir, 'logs'), { recursive: true });
-    if (this.pod.spec?.hostNetwork) this.podIP = this.deps.hostIP;
+    // A hostNetwork pod shares the host's addresses. It reports the host end of the cluster link, not the
+    // loopback hostIP: the API server refuses loopback addresses in Endpoints and EndpointSlices, so a
+    // Service selecting the pod (metrics-server's) could have no endpoints otherwise; and the host end is
+    // the address pods and the API server reach the host on.
+    if (this.pod.spec?.hostNetwork) this.podIP = this.deps.network.hostAddress;
     else {
       this.podIP = this.deps.ips.allocate();
       this.ownsIP = true;

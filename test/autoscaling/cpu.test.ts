@@ -1,14 +1,16 @@
-// A loaded model scales on CPU: metrics-server (built from its Go module) reads the local kubelet's
-// /metrics/resource, the API server serves it as metrics.k8s.io through the aggregation layer, and the
-// operator's HPA scales the ModelDeployment through /scale. Steady inference traffic through the Service
-// raises the pods' CPU above the target; new pods become Ready and answer requests; with the traffic
-// stopped, the HPA brings the ModelDeployment back to minReplicas (scaleDownStabilizationSeconds keeps
-// that short: a spec field users set, not a test knob).
+// A loaded model scales on CPU: metrics-server (built from its Go module, a kube-system pod from the image
+// built here) reads the local kubelet's /metrics/resource, the API server serves it as metrics.k8s.io
+// through the aggregation layer, and the operator's HPA scales the ModelDeployment through /scale. Steady
+// inference traffic through the Service raises the pods' CPU above the target; new pods become Ready and
+// answer requests; with the traffic stopped, the HPA brings the ModelDeployment back to minReplicas
+// (scaleDownStabilizationSeconds keeps that short: a spec field users set, not a test knob).
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { startMetricsServer } from '../../proving-ground/metrics-server/metrics-server.ts';
 import type { RunningMetricsServer } from '../../proving-ground/metrics-server/metrics-server.ts';
 import type { KubeClient } from '../../src/kube/client.ts';
+import type { V1PodList, V1EndpointSliceList } from '@kubernetes/client-node';
+import { METRICS_SERVER_IMAGE } from '../../proving-ground/metrics-server/image.ts';
 import { adminClient, getMd } from '../operator/harness.ts';
 import type { OperatorProcess } from '../operator/harness.ts';
 import { SteadyTraffic, apply, isReady, modelSpec, provideModels, rolloutCluster, runtimePods, shareOf, sleep, startOperator, waitForMd } from '../rollout/harness.ts';
@@ -55,8 +57,23 @@ describe('a model scales on CPU with load and back down without it, also mid-can
 
   const diagnose = async (): Promise<string> => {
     const hpa = await hpaOf(client, NS, NAME).catch(() => undefined);
-    return `HPA status: ${JSON.stringify(hpa?.status)}\nmetrics-server:\n${metrics?.logTail(10) ?? ''}`;
+    return `HPA status: ${JSON.stringify(hpa?.status)}\nmetrics-server:\n${(await metrics?.logTail(10)) ?? ''}`;
   };
+
+  test('metrics-server is a kube-system pod on the host network, from the image built here, in its Service\'s EndpointSlice', async () => {
+    const pods = await client.get<V1PodList>('/api/v1/namespaces/kube-system/pods?labelSelector=k8s-app%3Dmetrics-server');
+    assert.equal(pods.items.length, 1);
+    const [pod] = pods.items;
+    assert.equal(pod?.spec?.hostNetwork, true);
+    assert.equal(pod?.spec?.containers[0]?.image, METRICS_SERVER_IMAGE);
+    assert.ok(pod && isPodReady(pod));
+    // The host end of the cluster link (where the API server serves), not the loopback hostIP.
+    assert.equal(pod?.status?.podIP, new URL(suite.cluster.server).hostname);
+    const slices = await client.get<V1EndpointSliceList>('/apis/discovery.k8s.io/v1/namespaces/kube-system/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dmetrics-server');
+    const endpoints = slices.items.flatMap((slice) => slice.endpoints ?? []);
+    assert.deepEqual(endpoints.map((endpoint) => [endpoint.addresses, endpoint.conditions?.ready, endpoint.targetRef?.name]), [[[pod?.status?.podIP], true, pod?.metadata?.name]]);
+    assert.deepEqual(slices.items[0]?.ports?.map((port) => port.port), [pod?.spec?.containers[0]?.ports?.[0]?.containerPort]);
+  });
 
   test('the node\'s kubelet serves the model pod\'s usage at /metrics/resource', async () => {
     const [pod] = await runtimePods(client, NS, NAME);
@@ -76,7 +93,7 @@ describe('a model scales on CPU with load and back down without it, also mid-can
         const pods = await topPods(suite.cluster, NS).catch(() => new Map<string, number>());
         return [...pods.values()].some((cpu) => cpu > 0) && pods;
       },
-      { description: 'kubectl top pods to list the model pod with CPU in use', timeoutMs: 120_000, intervalMs: 2000, diagnose: () => metrics?.logTail(10) ?? '' },
+      { description: 'kubectl top pods to list the model pod with CPU in use', timeoutMs: 120_000, intervalMs: 2000, diagnose: async () => (await metrics?.logTail(10)) ?? '' },
     );
     const loaded = [...top].filter(([pod, cpu]) => pod.startsWith(NAME) && cpu > 0);
     assert.ok(loaded.length >= 1, `kubectl top pods: ${JSON.stringify([...top])}`);

@@ -1,5 +1,5 @@
-// Shared pieces of the autoscaling suites: metrics-server beside the cluster, and readings of what the HPA
-// and the model's pods see (kubectl top, the HPA's status, each pod's own request count).
+// Shared pieces of the autoscaling suites: readings of what the HPA and the model's pods see (kubectl top,
+// the HPA's status, each pod's own request count).
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
