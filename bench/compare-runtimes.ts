@@ -1,17 +1,19 @@
 /**
  * `node bench/compare-runtimes.ts <other checkout> [--duration s] [--rounds n] [--connections n]`: the tiny
  * model's REST throughput (JSON tensors, and the binary tensor extension) served by this checkout's runtime
- * and by another checkout's (say `git worktree add /tmp/base main`), measured in alternating rounds on the
- * same machine at the same time, best round of each. The ratio is what the "no more than 3% slower" rule of
- * a runtime change is judged by; a shared machine's other load reaches both sides alike.
+ * and by another checkout's (say `git worktree add /tmp/base main`), in pairs of rounds with each side's
+ * server alone, judged by the pairs' median ratio (load/paired-rounds.ts says why). The ratio is what the
+ * "no more than 3% slower" rule of a runtime change is judged by. `--rounds` is the number of pairs.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ensureWrk, runLoad } from './load/run-load.ts';
+import { ensureWrk } from './load/run-load.ts';
 import type { LoadSpec } from './load/load-spec.ts';
+import { runPairs } from './load/paired-rounds.ts';
+import type { PairSide } from './load/paired-rounds.ts';
 import { freePort, spawnServer } from './servers/spawn-server.ts';
 import type { RunningServer } from './servers/spawn-server.ts';
 
@@ -19,7 +21,7 @@ const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     duration: { type: 'string', default: '10' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '7' },
     connections: { type: 'string', default: '16' },
   },
 });
@@ -56,43 +58,32 @@ function loads(base: string): Record<string, LoadSpec> {
   };
 }
 
+function side(label: string, checkout: string, kind: string): PairSide {
+  return {
+    label,
+    start: async () => {
+      const { server, base } = await start(checkout);
+      return { server, load: loads(base)[kind]! };
+    },
+  };
+}
+
 try {
-  ensureWrk((line) => process.stderr.write(`compare: ${line}\n`));
-  const sides = { this: await start(here), other: await start(resolve(other)) };
-  const best: Record<string, Record<string, number>> = {};
-  /** Server CPU microseconds per answered request, lowest round: less swayed than req/s by other load. */
-  const cpu: Record<string, Record<string, number>> = {};
-  try {
-    for (const side of Object.values(sides)) await runLoad({ ...loads(side.base)['REST JSON']!, durationSeconds: 3 });
-    const loadBefore = loadavg()[0]!;
-    for (let round = 1; round <= rounds; round++) {
-      for (const [kind] of Object.entries(loads(sides.this.base))) {
-        for (const [name, side] of Object.entries(sides)) {
-          const cpuBefore = side.server.cpuSeconds();
-          const result = await runLoad(loads(side.base)[kind]!);
-          const micros = ((side.server.cpuSeconds() - cpuBefore) * 1e6) / Math.max(1, result.ok);
-          const row = (best[kind] ??= {});
-          row[name] = Math.max(row[name] ?? 0, result.requestsPerSecond);
-          const cpuRow = (cpu[kind] ??= {});
-          cpuRow[name] = Math.min(cpuRow[name] ?? Number.POSITIVE_INFINITY, micros);
-          process.stderr.write(
-            `compare: round ${round} ${kind} ${name}: ${result.requestsPerSecond.toFixed(0)} req/s, ${micros.toFixed(1)} CPU us/req (${result.failures} failures)\n`,
-          );
-        }
-      }
-    }
-    console.log(`tiny model, best of ${rounds} alternating rounds of ${durationSeconds} s, ${connections} connections; load average ${loadBefore.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)}`);
-    for (const [kind, row] of Object.entries(best)) {
-      const micros = cpu[kind]!;
-      console.log(
-        `${kind.padEnd(12)} this ${row.this!.toFixed(0)} req/s, other ${row.other!.toFixed(0)} req/s, ratio ${(row.this! / row.other!).toFixed(3)}; ` +
-          `CPU us/req this ${micros.this!.toFixed(1)}, other ${micros.other!.toFixed(1)}, ratio ${(micros.other! / micros.this!).toFixed(3)} (above 1: this is cheaper)`,
-      );
-    }
-  } finally {
-    await sides.this.server.stop();
-    await sides.other.server.stop();
+  const log = (line: string): void => void process.stderr.write(`compare: ${line}\n`);
+  ensureWrk(log);
+  const loadBefore = loadavg()[0]!;
+  const lines: string[] = [];
+  for (const kind of ['REST JSON', 'REST binary']) {
+    log(`${kind}: ${rounds} pairs of ${durationSeconds} s rounds, this checkout and ${other}`);
+    const result = await runPairs(side('this', here, kind), side('other', resolve(other), kind), rounds, log);
+    lines.push(
+      `${kind.padEnd(12)} this ${result.first.requestsPerSecond.toFixed(0)} req/s, other ${result.second.requestsPerSecond.toFixed(0)} req/s, ` +
+        `ratio ${result.ratio.toFixed(3)} (pairs: ${result.pairRatios.join(' ')}); CPU us/req this ${result.first.cpuMicrosPerRequest}, ` +
+        `other ${result.second.cpuMicrosPerRequest}, ratio ${(1 / result.cpuRatio).toFixed(3)} (above 1: this is cheaper)`,
+    );
   }
+  console.log(`tiny model, medians of ${rounds} pairs of ${durationSeconds} s rounds, ${connections} connections; load average ${loadBefore.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)}`);
+  for (const line of lines) console.log(line);
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
