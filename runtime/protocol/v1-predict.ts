@@ -147,17 +147,22 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** The model's outputs in the order its signature declares them; every declared output must be there. */
+export function outputsInSignatureOrder(outputs: Record<string, Tensor>, signature: ModelSignature): Tensor[] {
+  return signature.outputs.map(({ name }) => {
+    const tensor = outputs[name];
+    if (tensor === undefined) throw new Error(`inference returned no output '${name}'`);
+    return tensor;
+  });
+}
+
 /**
  * `predictions` has one entry per row of the outputs: the row itself for a single-output model, an object
  * keyed by output name otherwise (e.g. a classifier's label and probabilities).
  */
 export function encodeV1Predictions(outputs: Record<string, Tensor>, signature: ModelSignature): string {
+  const tensors = outputsInSignatureOrder(outputs, signature);
   const names = signature.outputs.map((spec) => spec.name);
-  const tensors = names.map((name) => {
-    const tensor = outputs[name];
-    if (tensor === undefined) throw new Error(`inference returned no output '${name}'`);
-    return tensor;
-  });
   const rows = tensors[0]?.shape[0] ?? 0;
   const predictions: unknown[] = new Array(rows);
   for (let row = 0; row < rows; row++) {

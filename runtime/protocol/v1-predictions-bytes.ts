@@ -2,7 +2,7 @@ import { elementCount } from '../tensor/datatypes.ts';
 import type { Tensor } from '../tensor/datatypes.ts';
 import { jsonValues } from '../tensor/json-tensor.ts';
 import type { ModelSignature } from '../model/signature.ts';
-import { encodeV1Predictions } from './v1-predict.ts';
+import { encodeV1Predictions, outputsInSignatureOrder } from './v1-predict.ts';
 
 /**
  * The same bytes as encodeV1Predictions (v1-predict.ts) gives, written as text row by row instead of built as
@@ -17,11 +17,7 @@ const ROWS_PER_PIECE = 4096;
 
 export function encodeV1PredictionsBytes(outputs: Record<string, Tensor>, signature: ModelSignature): Buffer {
   const names = signature.outputs.map((spec) => spec.name);
-  const tensors = names.map((name) => {
-    const tensor = outputs[name];
-    if (tensor === undefined) throw new Error(`inference returned no output '${name}'`);
-    return tensor;
-  });
+  const tensors = outputsInSignatureOrder(outputs, signature);
   const rows = tensors[0]?.shape[0] ?? 0;
   // Outputs with fewer values than rows (no model gives them) leave holes JSON.stringify fills its own way.
   if (tensors.some((tensor) => tensor.data.length < rows * elementCount(tensor.shape.slice(1)))) {
