@@ -17,6 +17,7 @@ import type { Caches, CachedDeployment, CachedHpa, CachedModelDeployment, Cached
 import { OWNED } from './reconcile/owned.ts';
 import { reconcileModelDeployment } from './reconcile/reconciler.ts';
 import { RecentWrites } from './reconcile/recent-writes.ts';
+import { StatusCoalescer } from './reconcile/status-coalescing.ts';
 import { sleep } from './util/sleep.ts';
 
 export interface OperatorOptions {
@@ -78,6 +79,7 @@ export class Operator {
       caches,
       events: new EventRecorder({ client, log, instance: opts.identity }),
       recent: this.recent,
+      coalescer: new StatusCoalescer(),
       log,
       runtimeImage: opts.runtimeImage,
       now: () => new Date(),

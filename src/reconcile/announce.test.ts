@@ -24,8 +24,11 @@ test('a steady pass records nothing', () => {
   assert.deepEqual(record({ previous: status, next: status, outcomes: [{ kind: 'Deployment', outcome: { live: {}, action: 'unchanged' } }] }), []);
 });
 
-test('children created in one pass make one Event; revision Deployments are told by the rollout', () => {
+const stable = { stableRevision: { revision: 2, version: '2', hash: 'bbb' } };
+
+test('children created in one pass make one Event; a later version\'s Deployment is told by the rollout', () => {
   const seen = record({
+    previous: stable,
     outcomes: [
       { kind: 'Service', outcome: { live: { metadata: { name: 'fraud' } }, action: 'created' } },
       { kind: 'Service', outcome: { live: { metadata: { name: 'fraud-stable' } }, action: 'created' } },
@@ -36,16 +39,31 @@ test('children created in one pass make one Event; revision Deployments are told
   assert.deepEqual(seen, ['Normal RolloutStarted: rolling out version 3', 'Normal Created: created Service fraud, Service fraud-stable']);
 });
 
+test('a first version is one Event, naming its Deployment and version, with no rollout or availability Events', () => {
+  const canaryRevision = { revision: 1, version: '1', hash: 'aaa', weight: 0, startTime: '2026-01-01T00:00:00Z' };
+  const created = record({
+    next: { canaryRevision },
+    outcomes: [
+      { kind: 'Service', outcome: { live: { metadata: { name: 'fraud' } }, action: 'created' } },
+      { kind: 'Deployment', outcome: { live: { metadata: { name: 'fraud-aaa' } }, action: 'created' } },
+    ],
+  });
+  assert.deepEqual(created, ['Normal Created: created Service fraud, Deployment fraud-aaa (version 1, revision 1)']);
+  const serving = { stableRevision: { revision: 1, version: '1', hash: 'aaa' }, conditions: [cond('Ready', 'True'), cond('Available', 'True')] };
+  assert.deepEqual(record({ previous: { canaryRevision, conditions: [cond('Available', 'False')] }, next: serving }), []);
+});
+
 test('a Deployment changed by hand and restored is said', () => {
   assert.deepEqual(record({ outcomes: [{ kind: 'Deployment', outcome: { live: { metadata: { name: 'fraud-abc' } }, action: 'restored' } }] }), [
     'Normal Restored: restored Deployment fraud-abc, changed outside the operator',
   ]);
 });
 
-test('a completed first rollout does not also announce availability', () => {
-  const next = { conditions: [cond('Available', 'True')] };
-  assert.deepEqual(record({ next, rollout: [{ type: 'Normal', reason: 'RolloutCompleted', message: 'version 3 is serving' }] }), ['Normal RolloutCompleted: version 3 is serving']);
-  assert.deepEqual(record({ next }), ['Normal Available: Available True']);
+test('a completed rollout does not also announce availability; availability regained otherwise is said', () => {
+  const next = { ...stable, conditions: [cond('Available', 'True')] };
+  const previous = { ...stable, conditions: [cond('Available', 'False')] };
+  assert.deepEqual(record({ previous, next, rollout: [{ type: 'Normal', reason: 'RolloutCompleted', message: 'version 3 is serving' }] }), ['Normal RolloutCompleted: version 3 is serving']);
+  assert.deepEqual(record({ previous, next }), ['Normal Available: Available True']);
 });
 
 test('losing availability and stalling are warnings, each said once', () => {

@@ -24,11 +24,14 @@ export function announce(events: Pick<EventRecorder, 'event'>, md: CachedModelDe
   for (const e of t.rollout) events.event(md, e.type, e.reason, 'Rollout', e.message);
 
   // One Event per kind of change and pass, naming every child it touched. Revision Deployments come and
-  // go with rollouts, which tell that story themselves; a restored one is still worth saying.
+  // go with rollouts, which tell that story themselves; a restored one is still worth saying, and so is a
+  // first version's, which no rollout Event tells (rollout/decisions.ts): for a new ModelDeployment this one
+  // Event is the whole story, its Ready condition the end of it.
+  const first = !t.previous?.stableRevision;
   const touched = (action: ChildOutcome<unknown>['action']) =>
     t.outcomes
-      .filter(({ kind, outcome }) => outcome.action === action && (action === 'restored' || kind !== 'Deployment'))
-      .map(({ kind, outcome }) => `${kind} ${nameOf(outcome.live ?? outcome.previous) || md.metadata.name}`);
+      .filter(({ kind, outcome }) => outcome.action === action && (action === 'restored' || kind !== 'Deployment' || (first && action === 'created')))
+      .map(({ kind, outcome }) => `${kind} ${nameOf(outcome.live ?? outcome.previous) || md.metadata.name}${kind === 'Deployment' ? versionOf(t.next) : ''}`);
   const created = touched('created');
   const restored = touched('restored');
   const deleted = touched('deleted');
@@ -40,8 +43,8 @@ export function announce(events: Pick<EventRecorder, 'event'>, md: CachedModelDe
   const is = (type: string) => findCondition(t.next.conditions, type);
   const available = is(CONDITION_TYPES.available);
   const completed = t.rollout.some((e) => e.reason === 'RolloutCompleted');
-  // A first rollout's completion already says the model is available.
-  if (available?.status === 'True' && was(CONDITION_TYPES.available)?.status !== 'True' && !completed) {
+  // A rollout's completion already says the model is available; a first version's Ready condition does.
+  if (available?.status === 'True' && was(CONDITION_TYPES.available)?.status !== 'True' && !completed && !first) {
     events.event(md, 'Normal', 'Available', 'Reconcile', available.message);
   }
   if (available?.status === 'False' && was(CONDITION_TYPES.available)?.status === 'True') {
@@ -54,6 +57,12 @@ export function announce(events: Pick<EventRecorder, 'event'>, md: CachedModelDe
   if (stalled?.status === 'True' && !warned && (stalledBefore?.status !== 'True' || stalledBefore.reason !== stalled.reason)) {
     events.event(md, 'Warning', stalled.reason, 'Reconcile', stalled.message);
   }
+}
+
+/** " (version 2, revision 3)": the version a first version's Deployment runs. */
+function versionOf(status: ModelDeploymentStatus): string {
+  const r = status.canaryRevision ?? status.stableRevision;
+  return r ? ` (version ${r.version}, revision ${r.revision})` : '';
 }
 
 function nameOf(obj: unknown): string {

@@ -10,6 +10,7 @@ import type { MetricsScraper } from '../analysis/scraper.ts';
 import type { ObservedRevision } from '../rollout/observe.ts';
 import type { RolloutPlan } from '../rollout/plan.ts';
 import type { RecentWrites } from './recent-writes.ts';
+import type { StatusCoalescer } from './status-coalescing.ts';
 
 export type CachedModelDeployment = Cached<ModelDeployment>;
 export type CachedDeployment = Cached<V1Deployment>;
@@ -33,6 +34,8 @@ export interface Deps {
   caches: Caches;
   events: EventRecorder;
   recent: RecentWrites;
+  /** Holds back the status writes of a first version coming up (status-coalescing.ts). */
+  coalescer: Pick<StatusCoalescer, 'statusFor' | 'hold' | 'forget'>;
   log: Logger;
   /** The operator's default runtime image (--runtime-image). */
   runtimeImage: string;

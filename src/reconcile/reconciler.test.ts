@@ -42,6 +42,33 @@ describe('reconcileModelDeployment', () => {
     assert.equal(written.status?.stableRevision?.hash, v2.hash);
   });
 
+  test('a first version coming up: its progress is held back and planned from, what a reader acts on is written at once', async () => {
+    const md = modelDeployment(spec('1'));
+    const v1 = desiredRevision({ metadata: md.metadata, spec: spec('1') }, IMAGE);
+    const client = new FakeClient();
+    let now = new Date('2026-04-01T00:00:00Z');
+    const base = fakeDeps(client, { modelDeployments: new MapStore<CachedModelDeployment>([md]) });
+    const pass = (deployment?: CachedDeployment) =>
+      reconcileModelDeployment({ ...base, now: () => now, caches: { ...base.caches, deployments: new MapStore<CachedDeployment>(deployment ? [deployment] : []) } }, 'ml/fraud');
+
+    const first = await pass();
+    assert.deepEqual(client.summary().sort(), [`apply deployments/fraud-${v1.hash} (4)`, 'apply services/fraud']);
+    assert.ok(first.requeueAfterMs !== undefined && first.requeueAfterMs <= 30_000, 'requeued to write the held-back status within the window');
+
+    // Pods exist, none Ready: still progress, nothing written.
+    const starting = { ...running(md, '1', 1), status: { replicas: 4, readyReplicas: 0 } } as CachedDeployment;
+    await pass(starting);
+    assert.ok(!client.summary().includes('apply fraud/status'), `nothing written yet: ${client.summary().join(', ')}`);
+
+    // Past the progress deadline counted from the first pass: only a pass that plans from the held-back
+    // candidate (not a fresh one starting its clock now) sees it, and the failure is written at once.
+    now = new Date('2026-04-01T00:10:01Z');
+    await pass(starting);
+    const written = client.writes.find((w) => w.path.endsWith('/status'))?.body as { status: CachedModelDeployment['status'] };
+    assert.equal(written.status?.canaryRevision?.startTime, '2026-04-01T00:00:00Z');
+    assert.equal(written.status?.conditions?.find((c) => c.type === 'Stalled')?.reason, 'ProgressDeadlineExceeded');
+  });
+
   test('does nothing for a ModelDeployment that is gone', async () => {
     const client = new FakeClient();
     assert.deepEqual(await reconcileModelDeployment(fakeDeps(client), 'ml/missing'), {});

@@ -42,7 +42,10 @@ const HEALTH_RECHECK_MS = 2000;
  *    annotations acted on. It claims nothing step 3 has yet to do: while a
  *    shrink is pending it stays InProgress (ScalingDown) and keeps the
  *    retiring revision, and the pass that observes the smaller Deployment
- *    (our own write wakes it) says Ready;
+ *    (our own write wakes it) says Ready. While a first version comes up
+ *    and nothing is wrong, its progress is held back up to a window and the
+ *    newest state written (status-coalescing.ts): a later state, never an
+ *    earlier claim;
  * 3. what shrinks or goes. A rolled-back canary is never scaled up again by a
  *    pass that did not see its rollback.
  *
@@ -51,12 +54,16 @@ const HEALTH_RECHECK_MS = 2000;
  */
 export async function reconcileModelDeployment(deps: Deps, key: string, passLog: Logger = deps.log): Promise<Result> {
   const { namespace, name } = splitKey(key);
-  const md = deps.recent.newest(`md/${key}`, deps.caches.modelDeployments.get(namespace, name));
+  const stored = deps.recent.newest(`md/${key}`, deps.caches.modelDeployments.get(namespace, name));
   // Gone or going: garbage collection removes the children through their owner references.
-  if (!md || (md.metadata as { deletionTimestamp?: unknown }).deletionTimestamp) {
+  if (!stored || (stored.metadata as { deletionTimestamp?: unknown }).deletionTimestamp) {
     deps.analysis.forget(key);
+    deps.coalescer.forget(key);
     return {};
   }
+  // Planned from the status this operator last decided, written or still held back (status-coalescing.ts).
+  const decided = deps.coalescer.statusFor(key, stored.status);
+  const md: CachedModelDeployment = decided === stored.status || !decided ? stored : { ...stored, status: decided };
 
   const spec = applyDefaults(md.spec);
   const revision = desiredRevision({ metadata: md.metadata, spec }, deps.runtimeImage);
@@ -69,7 +76,7 @@ export async function reconcileModelDeployment(deps: Deps, key: string, passLog:
   const pods = deps.caches.pods.list(namespace).filter((p) => p.metadata.labels?.[LABELS.deployment] === name);
   const observed = observeRevisions(owned, pods);
   const input: RolloutInput = { now: deps.now(), spec, status: md.status, annotations: md.metadata.annotations, desired: revision, observed };
-  const { plan, requeueAfterMs } = await decide(deps, key, log, input, pods);
+  const { plan, requeueAfterMs: planWait } = await decide(deps, key, log, input, pods);
   const ctx: PlannedContext = { md, spec, deps, log, plan, observed, owned };
   const writes = new ChildWrites(md, events);
 
@@ -82,7 +89,7 @@ export async function reconcileModelDeployment(deps: Deps, key: string, passLog:
   // The Deployments the shrink phase will make smaller: the status must not claim them done yet.
   const shrinking = orderRevisions(plan.revisions, observed).shrink;
   const status = buildStatus({ md, spec, plan, observed, shrinking, now: deps.now(), ...error });
-  if (statusChanged(md.status, status)) await writeStatus(deps, md, status);
+  const heldFor = await settleStatus(deps, key, stored, status, plan.consumed.length > 0);
   if (plan.consumed.length) await removeAnnotations(deps, md, plan.consumed);
 
   // 3. What shrinks or goes.
@@ -90,7 +97,22 @@ export async function reconcileModelDeployment(deps: Deps, key: string, passLog:
 
   announce(events, md, { previous: md.status, next: status, outcomes: writes.outcomes, rollout: plan.events });
   if (writes.problem) throw new TerminalError(writes.problem.message, { cause: writes.problem });
-  return requeueAfterMs !== undefined ? { requeueAfterMs } : {};
+  const waits = [planWait, heldFor].filter((w): w is number => w !== undefined);
+  return waits.length ? { requeueAfterMs: Math.min(...waits) } : {};
+}
+
+/**
+ * Writes the status, unless it says what is stored already, or is a first version's progress the
+ * coalescer holds back (then returns how soon the pass must run again to write it).
+ */
+async function settleStatus(deps: Deps, key: string, stored: CachedModelDeployment, status: ModelDeploymentStatus, consumed: boolean): Promise<number | undefined> {
+  if (!statusChanged(stored.status, status)) {
+    deps.coalescer.forget(key);
+    return undefined;
+  }
+  const heldFor = deps.coalescer.hold(key, stored.status, status, consumed);
+  if (heldFor === undefined) await writeStatus(deps, stored, status);
+  return heldFor;
 }
 
 /**

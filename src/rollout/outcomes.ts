@@ -30,7 +30,8 @@ export function promote(p: Pass, mode: Mode, why?: string): void {
     p.event('Normal', 'UndoCompleted', `${ANNOTATIONS.undo}: ${label} is serving again`);
   } else {
     record(p, candidate, 'Promoted', REASONS.completed, `${label} rolled out${why ? ` (${why})` : ''}`);
-    p.event('Normal', 'RolloutCompleted', `${label} is serving${why ? ` (${why})` : ''}`);
+    // The first version's serving is told by its Ready condition and history entry, not an Event (decisions.ts).
+    if (mode !== 'initial') p.event('Normal', 'RolloutCompleted', `${label} is serving${why ? ` (${why})` : ''}`);
   }
   const delay = p.in.spec.rollout.blueGreen?.scaleDownDelaySeconds ?? 0;
   if (mode === 'bluegreen' && previous && delay > 0) {

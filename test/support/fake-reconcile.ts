@@ -8,6 +8,7 @@ import { ApiError } from '../../src/kube/errors.ts';
 import type { ObjectStore } from '../../src/kube/informer.ts';
 import type { KubeObject } from '../../src/kube/object.ts';
 import type { Caches, CachedModelDeployment, Deps, PlannedContext } from '../../src/reconcile/context.ts';
+import { StatusCoalescer } from '../../src/reconcile/status-coalescing.ts';
 import { RecentWrites } from '../../src/reconcile/recent-writes.ts';
 import type { RolloutPlan } from '../../src/rollout/plan.ts';
 
@@ -113,6 +114,7 @@ export function fakeDeps(client: FakeClient, caches: Partial<Caches> = {}, now =
     } as Caches,
     events: { event: () => {}, loggingTo: () => ({ event: () => {} }) } as unknown as Deps['events'],
     recent: new RecentWrites(),
+    coalescer: new StatusCoalescer(),
     log: pino({ level: 'silent' }),
     runtimeImage: IMAGE,
     now: () => now,
