@@ -11,12 +11,16 @@
 // Usage as a script: node proving-ground/flux/build-flux.ts  (prints the binaries' directory)
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { access, cp, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { modelshipCacheDir, sharedBuild } from '../lib/build-cache.ts';
+import { fileExists, go, moduleDir } from '../lib/go-module.ts';
+
+/** What the errors of a missing Go name. */
+const WHAT = 'Flux';
 
 const run = promisify(execFile);
 
@@ -29,7 +33,6 @@ export const FLUX_CONTROLLERS = [
 export type FluxControllerName = (typeof FLUX_CONTROLLERS)[number]['name'];
 
 const RECIPE = 'v1 CGO_ENABLED=0 -trimpath -ldflags=-s -w, api module required at the same version';
-const BUILD_TIMEOUT_MS = 40 * 60_000;
 
 export interface FluxBuild {
   /** Path of each controller's binary. */
@@ -38,47 +41,18 @@ export interface FluxBuild {
   crdFiles: string[];
 }
 
-function goEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, GOTOOLCHAIN: 'local', GOWORK: 'off', CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' };
-}
-
-async function go(args: string[], cwd: string): Promise<string> {
-  try {
-    const { stdout } = await run('go', args, { cwd, env: goEnv(), timeout: BUILD_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 });
-    return stdout;
-  } catch (err) {
-    const e = err as Error & { stderr?: string; code?: string };
-    if (e.code === 'ENOENT') throw new Error('`go` was not found on PATH; Flux is built from source (https://go.dev/dl/)');
-    throw new Error(`go ${args.join(' ')} (in ${cwd}) failed: ${e.stderr?.trim().split('\n').slice(-20).join('\n') ?? e.message}`);
-  }
-}
-
-/** Downloads a module into the module cache and returns its directory there. */
-async function moduleDir(module: string, version: string): Promise<string> {
-  const info = JSON.parse(await go(['mod', 'download', '-json', `${module}@${version}`], os.tmpdir())) as { Dir?: string; Error?: string };
-  if (!info.Dir) throw new Error(`go mod download ${module}@${version}: ${info.Error ?? 'no directory'}`);
-  return info.Dir;
-}
-
-async function exists(file: string): Promise<boolean> {
-  return access(file).then(
-    () => true,
-    () => false,
-  );
-}
-
 async function buildController(name: FluxControllerName, version: string, output: string, onProgress: (l: string) => void): Promise<void> {
   const module = `github.com/fluxcd/${name}`;
-  const source = await moduleDir(module, version);
+  const source = await moduleDir(module, version, WHAT);
   const work = await mkdtemp(path.join(path.dirname(output), `build-${name}-`));
   try {
     await cp(source, work, { recursive: true });
     await run('chmod', ['-R', 'u+w', work]); // the module cache is read-only
-    await go(['mod', 'edit', `-dropreplace=${module}/api`, `-require=${module}/api@${version}`], work);
+    await go(['mod', 'edit', `-dropreplace=${module}/api`, `-require=${module}/api@${version}`], work, WHAT);
     const started = Date.now();
     onProgress(`building ${name} ${version}...`);
     const tmp = `${output}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-    await go(['build', '-mod=mod', '-trimpath', '-ldflags=-s -w', '-o', tmp, '.'], work);
+    await go(['build', '-mod=mod', '-trimpath', '-ldflags=-s -w', '-o', tmp, '.'], work, WHAT);
     await rename(tmp, output);
     onProgress(`built ${name} in ${Math.round((Date.now() - started) / 1000)}s`);
   } finally {
@@ -87,7 +61,7 @@ async function buildController(name: FluxControllerName, version: string, output
 }
 
 async function crdFilesOf(name: FluxControllerName, version: string): Promise<string[]> {
-  const dir = path.join(await moduleDir(`github.com/fluxcd/${name}`, version), 'config', 'crd', 'bases');
+  const dir = path.join(await moduleDir(`github.com/fluxcd/${name}`, version, WHAT), 'config', 'crd', 'bases');
   return (await readdir(dir)).filter((f) => f.endsWith('.yaml')).map((f) => path.join(dir, f));
 }
 
@@ -95,7 +69,7 @@ async function crdFilesOf(name: FluxControllerName, version: string): Promise<st
 export const ensureFlux = sharedBuild(ensure);
 
 async function ensure(onProgress: (line: string) => void): Promise<FluxBuild> {
-  const goVersion = (await go(['version'], os.tmpdir())).trim();
+  const goVersion = (await go(['version'], os.tmpdir(), WHAT)).trim();
   const key = createHash('sha256').update(JSON.stringify(FLUX_CONTROLLERS)).update(goVersion).update(RECIPE).digest('hex').slice(0, 16);
   const dir = path.join(modelshipCacheDir(), `flux-${key}`);
   await mkdir(dir, { recursive: true });
@@ -103,7 +77,7 @@ async function ensure(onProgress: (line: string) => void): Promise<FluxBuild> {
   const crdFiles: string[] = [];
   for (const { name, version } of FLUX_CONTROLLERS) {
     binaries[name] = path.join(dir, name);
-    if (!(await exists(binaries[name]))) await buildController(name, version, binaries[name], onProgress);
+    if (!(await fileExists(binaries[name]))) await buildController(name, version, binaries[name], onProgress);
     crdFiles.push(...(await crdFilesOf(name, version)));
   }
   return { binaries, crdFiles };
