@@ -9,6 +9,7 @@
 // worker that exits still counts, as in a cgroup's cpuacct. Memory: the members' resident set (VmRSS),
 // which is what a cgroup's working set approximates for processes without much page cache.
 import { readdirSync, readFileSync } from 'node:fs';
+import { procStatFields } from '../lib/processes.ts';
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on every Linux architecture we run on). */
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -26,10 +27,8 @@ interface ProcessReading {
 
 function readProcess(pid: string): ProcessReading | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // "pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime ...":
-    // comm may hold spaces and parentheses, so fields are counted from the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime, stime, cutime and cstime are fields 11-14 counted from the state.
+    const fields = procStatFields(pid);
     if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
     const cpuTicks = [11, 12, 13, 14].reduce((sum, index) => sum + Number(fields[index] ?? 0), 0);
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');

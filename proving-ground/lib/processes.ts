@@ -85,11 +85,19 @@ interface ProcStat {
   processGroup: number;
 }
 
+/**
+ * The fields of /proc/<pid>/stat after the command name, from the state on ("state ppid pgrp session tty
+ * tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime ..."): the name may hold spaces and
+ * parentheses, so fields are counted from the last ')'. Throws when the process is gone.
+ */
+export function procStatFields(pid: number | string): string[] {
+  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return text.slice(text.lastIndexOf(')') + 2).split(' ');
+}
+
 function readProcStat(pid: number): ProcStat | undefined {
   try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    const fields = procStatFields(pid);
     return { pid, state: fields[0] ?? '?', parentPid: Number(fields[1]), processGroup: Number(fields[2]) };
   } catch {
     return undefined;
