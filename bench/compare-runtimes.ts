@@ -10,7 +10,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ensureWrk } from './load/run-load.ts';
+import { ensureLoadGenerators } from './load/run-load.ts';
 import type { LoadSpec } from './load/load-spec.ts';
 import { runPairs } from './load/paired-rounds.ts';
 import type { PairSide } from './load/paired-rounds.ts';
@@ -70,7 +70,7 @@ function side(label: string, checkout: string, kind: string): PairSide {
 
 try {
   const log = (line: string): void => void process.stderr.write(`compare: ${line}\n`);
-  ensureWrk(log);
+  await ensureLoadGenerators(log);
   const loadBefore = loadavg()[0]!;
   const lines: string[] = [];
   for (const kind of ['REST JSON', 'REST binary']) {

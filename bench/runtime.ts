@@ -27,8 +27,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureVenv } from '../runtime/fixtures/python-venv.ts';
 import { FIXTURES } from '../runtime/fixtures/paths.ts';
-import { ensureWrk, runLoad } from './load/run-load.ts';
-import { ensureH2load, runGrpcLoad } from './load/run-grpc-load.ts';
+import { ensureLoadGenerators, runLoad } from './load/run-load.ts';
+import { runGrpcLoad } from './load/run-grpc-load.ts';
 import { INFERENCE_SERVICE } from '../runtime/grpc/proto.ts';
 import type { LoadResult, LoadSpec } from './load/load-spec.ts';
 import { freePort, spawnServer } from './servers/spawn-server.ts';
@@ -332,9 +332,8 @@ async function main(): Promise<void> {
   // The abuse line needs neither wrk nor the yardsticks: its probes are paced ones (probe-child.ts).
   if (flags.only === 'abuse') return printAbuse(await benchAbuseLogged());
   log('preparing wrk, h2load and the Python baseline');
-  ensureWrk(log);
+  await ensureLoadGenerators(log);
   if (flags.only === 'summaries') return onlySummaries();
-  ensureH2load(log);
   const python = ensureVenv(join(repo, 'bench/.venv'), join(repo, 'bench/requirements.txt'), log);
   const loadBefore = loadavg()[0]!;
 

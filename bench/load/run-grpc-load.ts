@@ -1,9 +1,10 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import type { LoadResult } from './load-spec.ts';
 
 /**
- * gRPC load runs use h2load (nghttp2's HTTP/2 load generator, Debian package nghttp2-client): a C client of
+ * gRPC load runs use h2load (nghttp2's HTTP/2 load generator, Debian package nghttp2-client; installed with
+ * wrk by run-load.ts's ensureLoadGenerators): a C client of
  * the same class as wrk, which the REST rows use. A unary gRPC call is an HTTP/2 POST with
  * `content-type: application/grpc`, `te: trailers` and one length-prefixed message, so h2load sends the
  * serialised ModelInferRequest as its body. ghz, used before, spends about 140 µs of client CPU per call
@@ -26,27 +27,6 @@ export interface GrpcLoadSpec {
   durationSeconds: number;
   /** The server's count of calls answered OK so far. */
   countOk: () => Promise<number>;
-}
-
-/** Finds h2load, installing Debian's package when running as root (as CI does); otherwise says how to get it. */
-export function ensureH2load(log: (line: string) => void): void {
-  if (hasH2load()) return;
-  if (process.getuid?.() === 0) {
-    log('installing h2load (apt-get install nghttp2-client)');
-    execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore' });
-    execFileSync('apt-get', ['install', '-y', '-qq', 'nghttp2-client'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-    if (hasH2load()) return;
-  }
-  throw new Error('the gRPC rows need h2load on the PATH (Debian/Ubuntu: apt-get install nghttp2-client; macOS: brew install nghttp2)');
-}
-
-function hasH2load(): boolean {
-  try {
-    execFileSync('h2load', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export async function runGrpcLoad(spec: GrpcLoadSpec): Promise<LoadResult> {

@@ -1,6 +1,7 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { LoadResult, LoadSpec } from './load-spec.ts';
+import { ensureHostPrograms } from '../../proving-ground/lib/debian-packages.ts';
 
 /**
  * Load runs use wrk: a C load generator that costs the two CPUs little and handles `Connection: close`
@@ -12,26 +13,19 @@ import type { LoadResult, LoadSpec } from './load-spec.ts';
 const SCRIPT = fileURLToPath(new URL('./request.lua', import.meta.url));
 const PROBE = fileURLToPath(new URL('./probe-child.ts', import.meta.url));
 
-/** Finds wrk, installing Debian's package when running as root (as CI does); otherwise says how to get it. */
-export function ensureWrk(log: (line: string) => void): void {
-  if (hasWrk()) return;
-  if (process.getuid?.() === 0) {
-    log('installing wrk (apt-get install wrk)');
-    execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore' });
-    execFileSync('apt-get', ['install', '-y', '-qq', 'wrk'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-    if (hasWrk()) return;
-  }
-  throw new Error('the benchmark needs wrk on the PATH (Debian/Ubuntu: apt-get install wrk; macOS: brew install wrk)');
-}
-
-function hasWrk(): boolean {
-  try {
-    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch (error) {
-    // wrk --version exits 1 after printing its version
-    return (error as { status?: number }).status === 1;
-  }
+/**
+ * The load generators the benches drive: wrk (HTTP/1.1) and h2load (HTTP/2, for gRPC: run-grpc-load.ts).
+ * Installed from Debian's packages when run as root, as the proving ground installs its programs
+ * (proving-ground/lib/debian-packages.ts); anywhere else the error names what to install.
+ */
+export function ensureLoadGenerators(log: (line: string) => void): Promise<void> {
+  return ensureHostPrograms(
+    [
+      { command: 'wrk', debianPackage: 'wrk' },
+      { command: 'h2load', debianPackage: 'nghttp2-client' },
+    ],
+    log,
+  );
 }
 
 export function runLoad(spec: LoadSpec): Promise<LoadResult> {
