@@ -7,11 +7,13 @@ import assert from 'node:assert/strict';
 import { kubectl } from '../../proving-ground/test-cluster.ts';
 import type { KubeClient } from '../../src/kube/client.ts';
 import { adminClient } from '../operator/harness.ts';
-import { annotate, apply, conditionOf, isReady, modelSpec, revisionDeployments, sleep, startOperator, SteadyTraffic, waitForMd, provideModels, rolloutCluster } from './harness.ts';
+import { annotate, apply, conditionOf, isReady, modelSpec, revisionDeployments, selectorSwitchedAt, sleep, startOperator, SteadyTraffic, waitForMd, provideModels, rolloutCluster } from './harness.ts';
 import type { RunningOperator, TrafficSummary } from './harness.ts';
 
 const NS = 'control';
 const MODEL = 'diabetes';
+/** kube-proxy's iptables mode rewrites its rules at most once a second (--iptables-min-sync-period), and a sync takes a moment. */
+const KUBE_PROXY_SYNC_MS = 2000;
 
 describe('blue-green and manual control with real runtime pods', () => {
   let client: KubeClient;
@@ -49,12 +51,18 @@ describe('blue-green and manual control with real runtime pods', () => {
     assert.equal(before.byVersion['2'], undefined, `the main Service never reached the preview: ${JSON.stringify(before.byVersion)}`);
     assert.deepEqual(Object.keys((await preview.stop()).byVersion), ['2'], 'the preview Service reaches only the preview');
 
-    const switchAt = Date.now();
+    const candidate = waiting.status?.canaryRevision?.hash ?? assert.fail('the preview has no revision');
+    const switched = selectorSwitchedAt(client, NS, 'bg', candidate);
+    const promotedAt = Date.now();
     await annotate(suite.cluster, NS, 'bg', 'modelship.io/promote=full');
     const promoted = await waitFor('bg', 'version 2 to be stable', (m) => m.status?.stableRevision?.version === '2' && m);
     assert.equal(promoted.status?.retiringRevision?.version, '1', 'the old revision is kept for scaleDownDelaySeconds');
-    await sleep(2000);
-    const afterSwitch = main.versionsSince(switchAt + 1500);
+    const switchAt = await switched;
+    assert.ok(switchAt - promotedAt < 10_000, `the main Service switched ${switchAt - promotedAt} ms after the promotion`);
+    // One switch, not a shift: once kube-proxy has rewritten its rules (at most one sync later), every
+    // new connection (the client sends each request on its own) reaches version 2.
+    await sleep(Math.max(0, switchAt + KUBE_PROXY_SYNC_MS + 2000 - Date.now()));
+    const afterSwitch = main.versionsSince(switchAt + KUBE_PROXY_SYNC_MS);
     assert.deepEqual(Object.keys(afterSwitch), ['2'], `after the switch only version 2 answers: ${JSON.stringify(afterSwitch)}`);
     await waitFor('bg', 'the old revision to be scaled down', (m) => m.status?.retiringRevision === undefined && isReady(m) && m, 60_000);
     const deps = await revisionDeployments(client, NS, 'bg');

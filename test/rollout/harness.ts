@@ -16,7 +16,7 @@ import type { KubeClient } from '../../src/kube/client.ts';
 import type { Service } from '../../src/kube/endpoints.ts';
 import { formatHostPort, pickServicePort } from '../../src/kube/endpoints.ts';
 import type { KubeList } from '../../src/kube/object.ts';
-import { CRD_NAME } from '../../src/api/constants.ts';
+import { CRD_NAME, LABELS } from '../../src/api/constants.ts';
 import type { ModelDeployment, ModelDeploymentSpec } from '../../src/api/types.ts';
 import { OperatorProcess, applyModelDeployment, getMd } from '../operator/harness.ts';
 import { grpcInfer } from './grpc-infer.ts';
@@ -194,6 +194,21 @@ export async function clusterAddress(client: KubeClient, namespace: string, name
   const clusterIP = service.spec?.clusterIP;
   if (!clusterIP || clusterIP === 'None') throw new Error(`service ${namespace}/${name} has no ClusterIP`);
   return formatHostPort(clusterIP, pickServicePort(service, portName).port);
+}
+
+/**
+ * When a Service's selector was first seen naming `revision` (polled every 50 ms, so at most that much
+ * plus one GET after the write). A switch is judged from here: what comes after it, kube-proxy's rules
+ * catching up, is the cluster's latency, not the operator's.
+ */
+export async function selectorSwitchedAt(client: KubeClient, namespace: string, name: string, revision: string, timeoutMs = 60_000): Promise<number> {
+  return pollUntil(
+    async () => {
+      const service = await client.get<Service>(`/api/v1/namespaces/${namespace}/services/${name}`);
+      return service.spec?.selector?.[LABELS.revision] === revision && Date.now();
+    },
+    { description: `service ${namespace}/${name} to select revision ${revision}`, timeoutMs, intervalMs: 50 },
+  );
 }
 
 /** The OIP v2 infer body of one row of the fixture model. */
