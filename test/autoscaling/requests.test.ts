@@ -106,6 +106,17 @@ describe('a model scales on in-flight requests through the custom-metrics adapte
     assert.equal(idle.kind, 'MetricValueList');
     assert.deepEqual(idle.items.map((i) => i.value), ['0'], 'one Ready pod, nothing in flight yet');
 
+    // Both metrics read before the load: the HPA's CPU reading (metrics-server) is there to show it stays low.
+    let reading = '';
+    await pollUntil(
+      async () => {
+        const hpa = await hpaOf(client, NS, NAME);
+        reading = JSON.stringify(hpa.status);
+        return currentCpuUtilization(hpa) !== undefined && currentInflight(hpa) !== undefined;
+      },
+      { description: 'the HPA to read both CPU and in-flight requests', timeoutMs: 90_000, intervalMs: 2000, diagnose: () => reading },
+    );
+
     load = new SlowRequests(await clusterAddress(client, NS, NAME), NAME, { concurrency: 8, holdMs: 4000 });
     load.start();
     const busy = await pollUntil(
@@ -128,10 +139,19 @@ describe('a model scales on in-flight requests through the custom-metrics adapte
     );
     const cpu = currentCpuUtilization(wanting);
     t.diagnostic(`HPA: ${currentInflight(wanting)} in flight per pod (target 2), CPU at ${cpu}% (target ${CPU_TARGET}%), ${wanting.status?.desiredReplicas} desired`);
-    assert.ok(cpu === undefined || cpu < CPU_TARGET, `CPU did not drive this: ${last}`);
+    assert.ok(cpu !== undefined && cpu < CPU_TARGET, `CPU did not drive this: ${last}`);
     await waitForMd(client, NS, NAME, 'md.spec.replicas above minReplicas', (md) => md.spec.replicas !== undefined && md.spec.replicas > MIN, op, 60_000);
+    // The new pods become Ready and the adapter reads each of them: the list has one item per Ready pod.
+    const spread = await pollUntil(
+      async () => {
+        const list = JSON.parse(await raw(podsPath(METRIC))) as { items: Array<{ describedObject: { name: string }; value: string }> };
+        return list.items.length > MIN && list;
+      },
+      { description: 'the adapter to list more than minReplicas Ready pods', timeoutMs: 90_000, intervalMs: 1000, diagnose },
+    );
+    t.diagnostic(`in flight by pod: ${JSON.stringify(spread.items.map((i) => [i.describedObject.name, i.value]))}`);
     const after = await hpaOf(client, NS, NAME);
-    assert.ok((currentCpuUtilization(after) ?? 0) < CPU_TARGET, `CPU stays under its target: ${JSON.stringify(after.status)}`);
+    assert.ok((currentCpuUtilization(after) ?? CPU_TARGET) < CPU_TARGET, `CPU stays under its target: ${JSON.stringify(after.status)}`);
   });
 
   test('with the requests answered the HPA takes the ModelDeployment back to minReplicas', async () => {
