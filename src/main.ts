@@ -1,4 +1,5 @@
-// The operator's entry point: `node src/main.ts [flags]` (from source) or `node dist/src/main.js` (image).
+// The operator's entry point: `node src/main.ts [flags]` (from source) or `node dist/src/main.js` (image);
+// `metrics-adapter [flags]` as the first argument starts the custom-metrics adapter instead.
 import { KubeConfig } from '@kubernetes/client-node';
 import { CommanderError } from 'commander';
 import type { Server } from 'node:http';
@@ -11,6 +12,7 @@ import { LeaderElector } from './leader/election.ts';
 import { leaseApi } from './leader/lease.ts';
 import { createLogger } from './log.ts';
 import { Operator } from './operator.ts';
+import { runMetricsAdapter } from './metrics-adapter/main.ts';
 import { closeServer, serveMetrics, serveProbes } from './server/http.ts';
 import { packageVersion } from './version.ts';
 
@@ -104,7 +106,10 @@ process.on('unhandledRejection', (err) => {
   console.error(JSON.stringify({ level: 'error', msg: 'unhandled rejection', err: String(err) }));
 });
 
-main().catch((err: unknown) => {
+// The image's one entrypoint also starts the custom-metrics adapter (ADR 0009), chosen by its first argument.
+const start = process.argv[2] === 'metrics-adapter' ? () => runMetricsAdapter(process.argv.slice(3)) : main;
+
+start().catch((err: unknown) => {
   // --help, --version and bad flags: commander has already printed what to say.
   if (err instanceof CommanderError) process.exit(err.exitCode);
   console.error(JSON.stringify({ level: 'fatal', msg: 'operator failed', err: err instanceof Error ? err.stack : String(err) }));

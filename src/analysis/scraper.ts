@@ -9,6 +9,7 @@ import type { AnalysisMeasurement } from '../api/types.ts';
 import type { Thresholds } from './judge.ts';
 import { judge } from './judge.ts';
 import { parseExposition } from './prometheus.ts';
+import type { MetricFamily } from './prometheus.ts';
 import type { PredictionCounts } from './predictions.ts';
 import { addPredictions, predictionCounts, predictionDelta } from './predictions.ts';
 import type { RequestCounters } from './runtime-metrics.ts';
@@ -121,11 +122,16 @@ export class MetricsScraper {
   }
 
   private async scrape(pod: PodTarget): Promise<PodCounts> {
-    const res = await this.fetch(`http://${pod.hostPort}/metrics`, { signal: AbortSignal.timeout(this.timeoutMs) });
-    if (!res.ok) throw new Error(`/metrics answered ${res.status}`);
-    const families = parseExposition(await res.text());
+    const families = await scrapeExposition(this.fetch, pod.hostPort, this.timeoutMs);
     return { requests: requestCounters(families), predictions: predictionCounts(families) };
   }
+}
+
+/** One runtime pod's /metrics, parsed: what rollout analysis and the custom-metrics adapter both read. */
+export async function scrapeExposition(fetch: typeof globalThis.fetch, hostPort: string, timeoutMs: number): Promise<Map<string, MetricFamily>> {
+  const res = await fetch(`http://${hostPort}/metrics`, { signal: AbortSignal.timeout(timeoutMs) });
+  if (!res.ok) throw new Error(`/metrics answered ${res.status}`);
+  return parseExposition(await res.text());
 }
 
 /**

@@ -23,4 +23,18 @@ describe('HorizontalPodAutoscaler', () => {
     );
     assert.equal(hpa?.spec?.behavior?.scaleDown?.stabilizationWindowSeconds, 60);
   });
+
+  test('adds the in-flight requests Pods metric next to CPU when targetInflightRequestsPerPod is set', () => {
+    for (const [target, averageValue] of [[4, '4'], ['2500m', '2500m']] as const) {
+      const md = sampleModelDeployment('fraud', 'ml', { autoscaling: { maxReplicas: 5, targetCPUUtilizationPercentage: 90, targetInflightRequestsPerPod: target } });
+      const metrics = buildHpa(md)?.spec?.metrics ?? [];
+      assert.deepEqual(metrics.map((m) => m.type), ['Resource', 'Pods']);
+      assert.deepEqual(metrics[1]?.pods, { metric: { name: 'modelship_inflight_requests' }, target: { type: 'AverageValue', averageValue } });
+    }
+  });
+
+  test('has no Pods metric without targetInflightRequestsPerPod', () => {
+    const md = sampleModelDeployment('fraud', 'ml', { autoscaling: { maxReplicas: 5 } });
+    assert.equal(buildHpa(md)?.spec?.metrics?.some((m) => m.type === 'Pods'), false);
+  });
 });

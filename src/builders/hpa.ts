@@ -4,6 +4,9 @@ import type { ModelDeployment } from '../api/types.ts';
 import { childLabels } from './labels.ts';
 import { childMetadata } from './owner.ts';
 
+/** The runtime's gauge the request-driven target reads, served per pod through custom.metrics.k8s.io. */
+export const INFLIGHT_METRIC = 'modelship_inflight_requests';
+
 type Spec = Pick<ModelDeployment, 'metadata' | 'spec'>;
 
 export function hpaName(md: Spec): string {
@@ -31,6 +34,7 @@ export function buildHpa(md: Spec): V2HorizontalPodAutoscaler | undefined {
       resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: a.targetMemoryUtilizationPercentage } },
     });
   }
+  if (a.targetInflightRequestsPerPod !== undefined) metrics.push(inflightRequestsMetric(a.targetInflightRequestsPerPod));
   return {
     apiVersion: 'autoscaling/v2',
     kind: 'HorizontalPodAutoscaler',
@@ -44,5 +48,16 @@ export function buildHpa(md: Spec): V2HorizontalPodAutoscaler | undefined {
         ? { behavior: { scaleDown: { stabilizationWindowSeconds: a.scaleDownStabilizationSeconds } } }
         : {}),
     },
+  };
+}
+
+/**
+ * The request-driven target: a Pods metric averaged over the scaled pods (ADR 0009). The HPA takes the
+ * largest replica count any of its metrics asks for, so this adds to CPU and memory rather than replacing them.
+ */
+function inflightRequestsMetric(target: number | string): V2MetricSpec {
+  return {
+    type: 'Pods',
+    pods: { metric: { name: INFLIGHT_METRIC }, target: { type: 'AverageValue', averageValue: String(target) } },
   };
 }

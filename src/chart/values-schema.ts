@@ -172,6 +172,20 @@ export const ValuesSchema = Type.Object(
       },
       Strict,
     ),
+    metricsAdapter: Type.Object(
+      {
+        enabled: Type.Boolean({ description: 'Deploy the custom.metrics.k8s.io adapter and its APIService.' }),
+        replicaCount: Type.Integer({ minimum: 1, description: 'Adapter replicas (each answers on its own; no leader).' }),
+        port: Port('HTTPS port of the adapter.'),
+        scrapeTimeoutMs: Type.Integer({ minimum: 1, maximum: 30_000, description: 'Timeout of one runtime pod\'s /metrics.' }),
+        cacheMs: Type.Integer({ minimum: 1, maximum: 60_000, description: 'How long one scrape of a pod is reused.' }),
+        resources: Type.Object(
+          { requests: Type.Optional(Quantities), limits: Type.Optional(Quantities) },
+          { ...Strict, description: 'Adapter container resources.' },
+        ),
+      },
+      Strict,
+    ),
   },
   { ...Strict, title: 'Values for the modelship chart' },
 );

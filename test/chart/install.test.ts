@@ -214,6 +214,33 @@ describe('the modelship chart on the proving ground', () => {
     assert.doesNotMatch(restored.stdout, /\bUpgraded\b/);
   });
 
+  test('with metricsAdapter on, the release serves custom.metrics.k8s.io, and an upgrade keeps its serving certificate', async () => {
+    const values = { ...TEST_VALUES, metricsAdapter: { enabled: true } };
+    const api = 'v1beta2.custom.metrics.k8s.io';
+    const tls = async () => {
+      const secret = await kubectl(cluster, ['get', 'secret', '-n', OPERATOR_NAMESPACE, `${RELEASE}-metrics-adapter-tls`, '-o', 'jsonpath={.data}']);
+      const caBundle = await kubectl(cluster, ['get', 'apiservice', api, '-o', 'jsonpath={.spec.caBundle}']);
+      return { data: JSON.parse(secret.stdout) as Record<string, string>, caBundle: caBundle.stdout };
+    };
+    const installed = await installChart(cluster, values);
+    assert.equal(installed.code, 0, installed.stderr);
+    await waitFor(`${api} to be Available`, async () => {
+      const available = await kubectl(cluster, ['get', 'apiservice', api, '-o', 'jsonpath={.status.conditions[?(@.type=="Available")].status}']);
+      return available.stdout === 'True';
+    });
+    const discovery = await kubectl(cluster, ['get', '--raw', '/apis/custom.metrics.k8s.io/v1beta2']);
+    assert.match(discovery.stdout, /"name":"pods\/modelship_inflight_requests"/, discovery.stderr);
+    const first = await tls();
+    assert.equal(first.caBundle, first.data['ca.crt']);
+    // A fresh genCA on every render would break the APIService until the pod restarted: lookup keeps it.
+    const upgraded = await installChart(cluster, values);
+    assert.equal(upgraded.code, 0, upgraded.stderr);
+    assert.deepEqual(await tls(), first);
+    // Back to the defaults: the adapter and its APIService go with the value.
+    assert.equal((await installChart(cluster)).code, 0);
+    assert.notEqual((await kubectl(cluster, ['get', 'apiservice', api])).code, 0);
+  });
+
   test('helm uninstall keeps the CRD and the ModelDeployments (helm.sh/resource-policy: keep)', async () => {
     for (const release of ['good', 'broken']) await helmOn(cluster, ['uninstall', release, '-n', NS, '--wait']);
     const res = await helmOn(cluster, ['uninstall', RELEASE, '-n', OPERATOR_NAMESPACE, '--wait']);

@@ -89,3 +89,18 @@ the release namespace (the operator has no rights elsewhere).
 {{- .Release.Namespace }}
 {{- end }}
 {{- end }}
+
+{{/* The custom-metrics adapter's labels: the chart's, with its own component (its pods are not the operator's). */}}
+{{- define "modelship.metricsAdapterLabels" -}}
+helm.sh/chart: {{ include "modelship.chart" . }}
+{{ include "modelship.metricsAdapterSelectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: modelship
+{{- end }}
+
+{{- define "modelship.metricsAdapterSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "modelship.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: metrics-adapter
+{{- end }}

@@ -3,6 +3,10 @@
 import { Type } from '@sinclair/typebox';
 import { cel, validations } from './rules.ts';
 
+// A positive decimal quantity: a non-zero digit before or after the point, an optional SI suffix.
+// (Not CEL's quantity() library: the CRD must also load on API servers older than its introduction.)
+const POSITIVE_QUANTITY = '^([0-9]*[1-9][0-9]*(\\.[0-9]*)?|[0-9]*\\.[0-9]*[1-9][0-9]*)([numkMGTPE]|[KMGTPE]i)?$';
+
 export const AutoscalingSchema = Type.Object(
   {
     minReplicas: Type.Optional(
@@ -24,6 +28,21 @@ export const AutoscalingSchema = Type.Object(
         format: 'int32',
         minimum: 1,
         maximum: 100,
+      }),
+    ),
+    targetInflightRequestsPerPod: Type.Optional(
+      Type.Union([Type.Integer(), Type.String()], {
+        description:
+          'Average in-flight requests per pod (the runtime\'s modelship_inflight_requests gauge) the autoscaler also aims for, ' +
+          'as a quantity such as 4 or 2500m. Served through custom.metrics.k8s.io (the chart\'s metricsAdapter, or prometheus-adapter). ' +
+          'Unset: requests are not considered.',
+        'x-kubernetes-int-or-string': true,
+        ...validations(
+          cel(
+            `type(self) == int ? self > 0 : self.matches(r'${POSITIVE_QUANTITY}')`,
+            'targetInflightRequestsPerPod must be a positive number or quantity, such as 4 or 2500m',
+          ),
+        ),
       }),
     ),
     scaleDownStabilizationSeconds: Type.Optional(
