@@ -1,7 +1,7 @@
 import { constants } from 'node:http2';
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { encodeGrpcMessage, GrpcError, GrpcStatus } from './grpc-errors.ts';
-import { ACCEPTED_ENCODINGS, frameMessage } from './grpc-framing.ts';
+import { ACCEPTED_ENCODINGS } from './grpc-framing.ts';
 
 /**
  * One gRPC call on one HTTP/2 stream, answered the three ways the protocol knows: a unary answer (headers,
@@ -81,25 +81,25 @@ export class GrpcCall {
     });
   }
 
-  /** A unary call's answer: headers, the message, `grpc-status: 0`. */
-  answer(message: Uint8Array): void {
+  /** A unary call's answer: headers, the message (a whole frame: grpc-framing.ts), `grpc-status: 0`. */
+  answer(frame: Buffer): void {
     if (this.finished) return;
     this.#end();
     const stream = this.stream;
     stream.respond({ ':status': 200, 'content-type': RESPONSE_CONTENT_TYPE, 'grpc-accept-encoding': ACCEPT_ENCODING }, ANSWER_OPTIONS);
     // 'wantTrailers' comes once; `on` spares the wrapper `once` allocates.
     stream.on('wantTrailers', sendOkTrailers);
-    stream.end(frameMessage(message));
+    stream.end(frame);
   }
 
-  /** One message of a server-streaming answer; the headers go with the first. */
-  send(message: Uint8Array): void {
+  /** One message (a whole frame) of a server-streaming answer; the headers go with the first. */
+  send(frame: Buffer): void {
     if (this.finished) return;
     if (!this.#streaming) {
       this.#streaming = true;
       this.stream.respond({ ':status': 200, 'content-type': RESPONSE_CONTENT_TYPE, 'grpc-accept-encoding': ACCEPT_ENCODING }, ANSWER_OPTIONS);
     }
-    this.stream.write(frameMessage(message));
+    this.stream.write(frame);
   }
 
   /** Ends the call with a status: in trailers after streamed messages, else as Trailers-Only. */
