@@ -17,7 +17,8 @@ export interface SessionWorkerInit {
 
 export interface RunRequest {
   id: number;
-  inputs: Record<string, Tensor>;
+  /** The batch's requests' inputs, in order; the worker joins them along the leading dimension. */
+  parts: Record<string, Tensor>[];
 }
 
 export type WorkerMessage =
