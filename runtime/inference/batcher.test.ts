@@ -8,9 +8,6 @@ import { concatenateRows } from './batch-rows.ts';
 
 interface PendingRun {
   inputs: Record<string, Tensor>;
-  /** How the batch reached the worker: its parts and the buffers moved with them. */
-  partCount: number;
-  transfer: ArrayBuffer[];
   resolve: (result: RunResult) => void;
   reject: (error: Error) => void;
 }
@@ -25,10 +22,10 @@ class ManualWorkers implements InferenceWorkers {
     this.idleWorkers = count;
   }
 
-  run(parts: Record<string, Tensor>[], transfer: ArrayBuffer[]): Promise<RunResult> {
+  run(parts: Record<string, Tensor>[]): Promise<RunResult> {
     this.idleWorkers--;
     const inputs = concatenateRows(parts);
-    return new Promise((resolve, reject) => this.runs.push({ inputs, partCount: parts.length, transfer, resolve, reject }));
+    return new Promise((resolve, reject) => this.runs.push({ inputs, resolve, reject }));
   }
 
   rowsOfRun(index: number): number {
@@ -208,26 +205,4 @@ test('whenIdle waits for queued and running work', async () => {
   await answer;
   await idleNow;
   assert.equal(idle, true);
-});
-
-test('small batches reach the worker joined; large ones as their parts, their buffers moved, for the worker to join', async () => {
-  const { workers, batcher } = setUp(1);
-  const blocker = batcher.submit(rows([0, 0]));
-  await settle();
-  const small = [batcher.submit(rows([1, 1])), batcher.submit(rows([2, 2]))];
-  workers.finish(0);
-  await blocker;
-  await settle();
-  assert.equal(workers.runs[1]!.partCount, 1);
-  assert.deepEqual(workers.runs[1]!.transfer, []);
-  const image = (value: number): Record<string, Tensor> => rows(new Array<number>(8192).fill(value));
-  const large = [batcher.submit(image(3)), batcher.submit(image(4))];
-  workers.finish(1);
-  await Promise.all(small);
-  await settle();
-  assert.equal(workers.runs[2]!.partCount, 2);
-  assert.equal(workers.runs[2]!.transfer.length, 2);
-  workers.finish(2);
-  const answers = (await Promise.all(large)).map(valuesOf);
-  assert.deepEqual([answers[0]![0], answers[1]![8191]], [6, 8]);
 });

@@ -1,6 +1,6 @@
 import { ProtocolError } from '../protocol/errors.ts';
 import type { Tensor } from '../tensor/datatypes.ts';
-import { batchCompatibilityKey, concatenateRows, rowsOf, splitRows } from './batch-rows.ts';
+import { batchCompatibilityKey, rowsOf, splitRows } from './batch-rows.ts';
 import type { RunResult } from './worker-pool.ts';
 
 /**
@@ -12,7 +12,12 @@ import type { RunResult } from './worker-pool.ts';
 
 export interface InferenceWorkers {
   readonly idleWorkers: number;
-  /** Runs one batch: `parts` are its requests' inputs, which the worker joins (batch-rows.ts) unless there is one. */
+  /**
+   * Runs one batch: `parts` are its requests' inputs, joined into one batch by the worker (batch-rows.ts).
+   * Joining there keeps the copy off the HTTP thread: for a CNN that is megabytes per batch (0.65 ms for
+   * four 600 KB images), and each batch buffer allocated on the HTTP thread brings its next full garbage
+   * collection closer, a pause every request and probe waits out (bench/README.md).
+   */
   run(parts: Record<string, Tensor>[], transfer: ArrayBuffer[]): Promise<RunResult>;
 }
 
@@ -44,13 +49,6 @@ interface QueuedRequest {
 
 // Structured cloning beats transferring for small buffers (see session-worker.ts).
 const TRANSFER_THRESHOLD_BYTES = 16 * 1024;
-/**
- * Batches of this many input bytes and more are joined by the worker: the copy leaves the HTTP thread (for a
- * CNN, 0.65 ms for four 600 KB images, and a 2.4 MB buffer allocated there; measured: 2.9 -> 2.3 ms of that
- * thread's CPU per image, bench/README.md). Smaller batches are cloned into the message anyway, and one
- * joined part clones cheaper than many: sending the tiny model's parts apart cost ~5% more CPU per call.
- */
-const JOIN_IN_WORKER_FROM_BYTES = TRANSFER_THRESHOLD_BYTES;
 
 export class QueueFullError extends ProtocolError {
   constructor(limit: number) {
@@ -191,13 +189,7 @@ export class DynamicBatcher {
     const now = performance.now();
     for (const request of batch) this.#options.observer.queued((now - request.enqueuedAt) / 1000);
     this.#running++;
-    let parts = batch.map((request) => request.inputs);
-    try {
-      if (parts.length > 1 && inputBytes(parts) < JOIN_IN_WORKER_FROM_BYTES) parts = [concatenateRows(parts)];
-    } catch (error) {
-      this.#settle(batch, () => error as Error);
-      return;
-    }
+    const parts = batch.map((request) => request.inputs);
     const rows = batch.reduce((sum, request) => sum + request.rows, 0);
     this.#options.workers.run(parts, transferList(parts)).then(
       (result) => {
@@ -230,18 +222,6 @@ export class DynamicBatcher {
     this.#idleWaiters = [];
     for (const waiter of waiters) waiter();
   }
-}
-
-/** Bytes of numeric input data in `parts` (BYTES tensors count their elements, a lower bound). */
-function inputBytes(parts: readonly Record<string, Tensor>[]): number {
-  let bytes = 0;
-  for (const inputs of parts) {
-    for (const name in inputs) {
-      const data = inputs[name]!.data;
-      bytes += Array.isArray(data) ? data.length : data.byteLength;
-    }
-  }
-  return bytes;
 }
 
 function transferList(parts: readonly Record<string, Tensor>[]): ArrayBuffer[] {
