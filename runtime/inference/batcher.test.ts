@@ -4,7 +4,6 @@ import { DynamicBatcher, QueueFullError } from './batcher.ts';
 import type { InferenceWorkers } from './batcher.ts';
 import type { RunResult } from './worker-pool.ts';
 import type { Tensor } from '../tensor/datatypes.ts';
-import { concatenateRows } from './batch-rows.ts';
 
 interface PendingRun {
   inputs: Record<string, Tensor>;
@@ -12,7 +11,7 @@ interface PendingRun {
   reject: (error: Error) => void;
 }
 
-/** Workers whose batches finish only when the test says so; they join their parts as the session worker does, and the "model" doubles its input. */
+/** Workers whose batches finish only when the test says so; the "model" doubles its input. */
 class ManualWorkers implements InferenceWorkers {
   idleWorkers: number;
   readonly runs: PendingRun[] = [];
@@ -22,9 +21,8 @@ class ManualWorkers implements InferenceWorkers {
     this.idleWorkers = count;
   }
 
-  run(parts: Record<string, Tensor>[]): Promise<RunResult> {
+  run(inputs: Record<string, Tensor>): Promise<RunResult> {
     this.idleWorkers--;
-    const inputs = concatenateRows(parts);
     return new Promise((resolve, reject) => this.runs.push({ inputs, resolve, reject }));
   }
 

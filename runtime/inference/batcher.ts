@@ -1,6 +1,6 @@
 import { ProtocolError } from '../protocol/errors.ts';
 import type { Tensor } from '../tensor/datatypes.ts';
-import { batchCompatibilityKey, rowsOf, splitRows } from './batch-rows.ts';
+import { batchCompatibilityKey, concatenateRows, rowsOf, splitRows } from './batch-rows.ts';
 import type { RunResult } from './worker-pool.ts';
 
 /**
@@ -12,13 +12,7 @@ import type { RunResult } from './worker-pool.ts';
 
 export interface InferenceWorkers {
   readonly idleWorkers: number;
-  /**
-   * Runs one batch: `parts` are its requests' inputs, joined into one batch by the worker (batch-rows.ts).
-   * Joining there keeps the copy off the HTTP thread: for a CNN that is megabytes per batch (0.65 ms for
-   * four 600 KB images), and each batch buffer allocated on the HTTP thread brings its next full garbage
-   * collection closer, a pause every request and probe waits out (bench/README.md).
-   */
-  run(parts: Record<string, Tensor>[], transfer: ArrayBuffer[]): Promise<RunResult>;
+  run(inputs: Record<string, Tensor>, transfer: ArrayBuffer[]): Promise<RunResult>;
 }
 
 export interface BatchObserver {
@@ -189,9 +183,15 @@ export class DynamicBatcher {
     const now = performance.now();
     for (const request of batch) this.#options.observer.queued((now - request.enqueuedAt) / 1000);
     this.#running++;
-    const parts = batch.map((request) => request.inputs);
+    let inputs: Record<string, Tensor>;
+    try {
+      inputs = concatenateRows(batch.map((request) => request.inputs));
+    } catch (error) {
+      this.#settle(batch, () => error as Error);
+      return;
+    }
     const rows = batch.reduce((sum, request) => sum + request.rows, 0);
-    this.#options.workers.run(parts, transferList(parts)).then(
+    this.#options.workers.run(inputs, transferList(inputs)).then(
       (result) => {
         this.#options.observer.batchFinished(rows, result.inferenceSeconds);
         this.#options.observer.predicted?.(result.outputs);
@@ -224,16 +224,14 @@ export class DynamicBatcher {
   }
 }
 
-function transferList(parts: readonly Record<string, Tensor>[]): ArrayBuffer[] {
+function transferList(inputs: Record<string, Tensor>): ArrayBuffer[] {
   const transfer: ArrayBuffer[] = [];
-  for (const inputs of parts) {
-    for (const name in inputs) {
-      const data = inputs[name]!.data;
-      if (Array.isArray(data) || data.byteLength < TRANSFER_THRESHOLD_BYTES) continue;
-      // Only whole, unshared buffers can be moved; anything else is cloned.
-      if (data.buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && !transfer.includes(data.buffer)) {
-        transfer.push(data.buffer);
-      }
+  for (const name in inputs) {
+    const data = inputs[name]!.data;
+    if (Array.isArray(data) || data.byteLength < TRANSFER_THRESHOLD_BYTES) continue;
+    // Only whole, unshared buffers can be moved; anything else is cloned.
+    if (data.buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && !transfer.includes(data.buffer)) {
+      transfer.push(data.buffer);
     }
   }
   return transfer;

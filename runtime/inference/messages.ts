@@ -17,8 +17,7 @@ export interface SessionWorkerInit {
 
 export interface RunRequest {
   id: number;
-  /** The batch's requests' inputs, in order; the worker joins them along the leading dimension. */
-  parts: Record<string, Tensor>[];
+  inputs: Record<string, Tensor>;
 }
 
 export type WorkerMessage =

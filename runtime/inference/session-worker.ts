@@ -11,7 +11,6 @@ import type { Tensor, TensorData } from '../tensor/datatypes.ts';
 import { declaresDynamicBatch, signatureFromMetadata } from '../model/signature.ts';
 import type { ModelSignature } from '../model/signature.ts';
 import { syntheticInputs } from '../model/synthetic-input.ts';
-import { concatenateRows } from './batch-rows.ts';
 import type { ExecutionProvider, RunRequest, SessionWorkerInit, WorkerMessage } from './messages.ts';
 
 // Below this size structured cloning is cheaper than detaching and re-wrapping a transferred buffer.
@@ -138,11 +137,9 @@ async function load(): Promise<ort.InferenceSession | undefined> {
 const session = await load();
 if (session !== undefined) {
   port.on('message', async (request: RunRequest) => {
+    const started = performance.now();
     try {
-      // Joined here, not on the HTTP thread (batcher.ts says why); a batch of one is used as it is.
-      const feeds = toOrtFeeds(concatenateRows(request.parts));
-      const started = performance.now();
-      const results = await session.run(feeds);
+      const results = await session.run(toOrtFeeds(request.inputs));
       const inferenceSeconds = (performance.now() - started) / 1000;
       const transfer: ArrayBuffer[] = [];
       const outputs = fromOrtResults(results, transfer);

@@ -85,11 +85,11 @@ export class WorkerPool {
   }
 
   /** Runs on a free worker; the caller (the batcher) only calls this when `idleWorkers > 0`. */
-  run(parts: Record<string, Tensor>[], transfer: ArrayBuffer[]): Promise<RunResult> {
+  run(inputs: Record<string, Tensor>, transfer: ArrayBuffer[]): Promise<RunResult> {
     const worker = this.#idle.pop();
     if (worker === undefined) return Promise.reject(new InferenceError('no idle inference worker'));
     const id = this.#nextId++;
-    const request: RunRequest = { id, parts };
+    const request: RunRequest = { id, inputs };
     return new Promise<RunResult>((resolve, reject) => {
       worker.pending = { resolve, reject };
       worker.pendingId = id;
