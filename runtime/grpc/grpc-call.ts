@@ -1,7 +1,7 @@
 import { constants } from 'node:http2';
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { encodeGrpcMessage, GrpcError, GrpcStatus } from './grpc-errors.ts';
-import { ACCEPTED_ENCODINGS, frameMessage } from './grpc-framing.ts';
+import { ACCEPTED_ENCODINGS } from './grpc-framing.ts';
 
 /**
  * One gRPC call on one HTTP/2 stream, answered the three ways the protocol knows: a unary answer (headers,
@@ -20,7 +20,15 @@ const TIMEOUT_PATTERN = /^(\d{1,8})([HMSmun])$/;
 /** setTimeout's longest delay; a longer deadline is as good as none. */
 const MAX_TIMER_MS = 2_147_483_647;
 
-/** gRPC clients read no `date`; leaving it out spares formatting and encoding it on every answer. */
+/**
+ * Answers' headers as raw name/value arrays: node:http2 takes them as they are, where a headers object is
+ * first copied into a fresh null-prototype object and walked key by key. A fresh array per answer, since
+ * Node keeps the one it is given. gRPC clients read no `date`; leaving it out spares formatting and encoding
+ * it on every answer.
+ */
+function answerHeaders(): string[] {
+  return [':status', '200', 'content-type', RESPONSE_CONTENT_TYPE, 'grpc-accept-encoding', ACCEPT_ENCODING];
+}
 const ANSWER_OPTIONS = { waitForTrailers: true, sendDate: false };
 const TRAILERS_ONLY_OPTIONS = { endStream: true, sendDate: false };
 
@@ -81,25 +89,25 @@ export class GrpcCall {
     });
   }
 
-  /** A unary call's answer: headers, the message, `grpc-status: 0`. */
-  answer(message: Uint8Array): void {
+  /** A unary call's answer: headers, the message (a whole frame: grpc-framing.ts), `grpc-status: 0`. */
+  answer(frame: Buffer): void {
     if (this.finished) return;
     this.#end();
     const stream = this.stream;
-    stream.respond({ ':status': 200, 'content-type': RESPONSE_CONTENT_TYPE, 'grpc-accept-encoding': ACCEPT_ENCODING }, ANSWER_OPTIONS);
+    stream.respond(answerHeaders(), ANSWER_OPTIONS);
     // 'wantTrailers' comes once; `on` spares the wrapper `once` allocates.
     stream.on('wantTrailers', sendOkTrailers);
-    stream.end(frameMessage(message));
+    stream.end(frame);
   }
 
-  /** One message of a server-streaming answer; the headers go with the first. */
-  send(message: Uint8Array): void {
+  /** One message (a whole frame) of a server-streaming answer; the headers go with the first. */
+  send(frame: Buffer): void {
     if (this.finished) return;
     if (!this.#streaming) {
       this.#streaming = true;
-      this.stream.respond({ ':status': 200, 'content-type': RESPONSE_CONTENT_TYPE, 'grpc-accept-encoding': ACCEPT_ENCODING }, ANSWER_OPTIONS);
+      this.stream.respond(answerHeaders(), ANSWER_OPTIONS);
     }
-    this.stream.write(frameMessage(message));
+    this.stream.write(frame);
   }
 
   /** Ends the call with a status: in trailers after streamed messages, else as Trailers-Only. */
@@ -107,16 +115,17 @@ export class GrpcCall {
     if (this.finished) return;
     this.#end();
     const stream = this.stream;
-    const status = { 'grpc-status': String(error.code), 'grpc-message': encodeGrpcMessage(error.message) };
+    const code = String(error.code);
+    const message = encodeGrpcMessage(error.message);
     if (this.#streaming) {
       stream.once('wantTrailers', () => {
-        stream.sendTrailers(status);
+        stream.sendTrailers({ 'grpc-status': code, 'grpc-message': message });
         // Node sends trailers on the next turn (setImmediate); the reset must follow them, not pass them.
         setImmediate(stopReading, stream);
       });
       stream.end();
     } else {
-      stream.respond({ ':status': 200, 'content-type': RESPONSE_CONTENT_TYPE, 'grpc-accept-encoding': ACCEPT_ENCODING, ...status }, TRAILERS_ONLY_OPTIONS);
+      stream.respond([...answerHeaders(), 'grpc-status', code, 'grpc-message', message], TRAILERS_ONLY_OPTIONS);
       stopReading(stream);
     }
   }

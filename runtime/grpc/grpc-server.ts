@@ -9,7 +9,8 @@ import { dispatch } from './grpc-dispatch.ts';
 import type { DispatchOptions, GrpcMethod } from './grpc-dispatch.ts';
 import { GrpcError, GrpcStatus } from './grpc-errors.ts';
 import { HealthService } from './health-service.ts';
-import { decodeModelInferRequest, encodeModelInferResponse } from './infer-codec.ts';
+import { decodeModelInferRequest } from './infer-codec.ts';
+import { encodeModelInferResponseFrame } from './infer-response-frame.ts';
 import { inferenceService } from './inference-service.ts';
 import { HEALTH_SERVICE, INFERENCE_SERVICE, INFERENCE_SERVICE_NAME } from './proto.ts';
 
@@ -110,7 +111,7 @@ export class GrpcListener {
     // The call served most gets coders without proto-loader's second pass (infer-codec.ts says what it costs).
     const infer = methods.get(INFERENCE_SERVICE.ModelInfer!.path)!;
     infer.decode = decodeModelInferRequest;
-    infer.encode = encodeModelInferResponse as GrpcMethod['encode'];
+    infer.encodeFrame = encodeModelInferResponseFrame as GrpcMethod['encodeFrame'];
     const health = this.#health.handlers();
     add(HEALTH_SERVICE, 'Check', { unary: health.Check });
     add(HEALTH_SERVICE, 'Watch', { streaming: health.Watch });
