@@ -42,7 +42,20 @@ export function encodeV1PredictionsBytes(outputs: Record<string, Tensor>, signat
     }
   }
   pieces.push(Buffer.from(`${piece}]}`));
-  return Buffer.concat(pieces);
+  const answer = Buffer.concat(pieces);
+  for (const done of pieces) freeOwnBuffer(done);
+  return answer;
+}
+
+/**
+ * The pieces are garbage once joined, 8 MiB of them for 400,000 rows; detaching frees them now rather than at
+ * the codec thread's next collection, which may be several answers away. Only a piece with a buffer of its
+ * own is detached (a short one may be a slice of Buffer's shared pool).
+ */
+function freeOwnBuffer(piece: Buffer): void {
+  const buffer = piece.buffer;
+  const own = piece.byteOffset === 0 && piece.byteLength === buffer.byteLength && buffer.byteLength > Buffer.poolSize;
+  if (own && buffer instanceof ArrayBuffer && !buffer.detached) buffer.transfer(0);
 }
 
 /** A row's JSON text: its one value for a one-dimensional tensor, nested lists otherwise. */
