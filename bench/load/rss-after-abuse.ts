@@ -1,8 +1,10 @@
 /**
  * `node bench/load/rss-after-abuse.ts [checkout]`: how much of the memory a burst of maximum-size requests
  * takes the runtime keeps afterwards. Serves the tiny model from `checkout` (default: this one) with the
- * abuse settings, sends `--requests` maximum-size V1 requests one after the other, then prints the RSS idle,
- * at its peak, right after the last answer and 5 s and 15 s later (the codec thread stops after 10 s idle).
+ * abuse settings, sends `--requests` maximum-size V1 requests, `--parallel` at a time (default 1: one after
+ * the other), then prints the RSS idle, at its peak, right after the last answer and 5 s and 15 s later (the
+ * codec thread stops after 10 s idle). Unlike the abuse row of bench:runtime, the number of requests is
+ * fixed, so the peak does not move with how many a busy or quiet machine got through.
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,7 +13,7 @@ import { rawExchange } from '../../runtime/test-support/raw-http.ts';
 import { freePort, spawnServer } from '../servers/spawn-server.ts';
 import { abuseFlags, maximumSizeRequest } from './abuse.ts';
 
-const { values: flags, positionals } = parseArgs({ allowPositionals: true, options: { requests: { type: 'string', default: '4' } } });
+const { values: flags, positionals } = parseArgs({ allowPositionals: true, options: { requests: { type: 'string', default: '4' }, parallel: { type: 'string', default: '1' } } });
 const here = fileURLToPath(new URL('../..', import.meta.url));
 const checkout = positionals[0] ?? here;
 const port = await freePort();
@@ -26,9 +28,13 @@ try {
   let peak = idle;
   const sampler = setInterval(() => (peak = Math.max(peak, server.rssMiB())), 50);
   const statuses: number[] = [];
-  for (let i = 0; i < Number(flags.requests); i++) {
+  const send = async (): Promise<number> => {
     const request = maximumSizeRequest('tiny');
-    statuses.push((await rawExchange(base, request.head, request.nextChunk)).status);
+    return (await rawExchange(base, request.head, request.nextChunk)).status;
+  };
+  for (let sent = 0; sent < Number(flags.requests); sent += Number(flags.parallel)) {
+    const at = Math.min(Number(flags.parallel), Number(flags.requests) - sent);
+    statuses.push(...(await Promise.all(Array.from({ length: at }, send))));
   }
   const after = server.rssMiB();
   await sleep(5000);

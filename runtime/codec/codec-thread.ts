@@ -20,6 +20,15 @@ import type { CodecOutcome, CodecTask, DecodedRequest, DecodeJob, EncodedAnswer,
 
 const IDLE_STOP_MS = 10_000;
 
+/**
+ * The codec thread's young generation, in MiB (by default V8 lets it grow to tens of MiB). What this thread allocates
+ * in the heap is short-lived (a row's text, a number's digits): a small young generation collects it just as
+ * well, and maximum-size requests back to back grew the thread's heap by 20-25 MiB more with the default
+ * (peak RSS 344-349 MiB with 8, 361-388 with the default: `node bench/load/rss-after-abuse.ts --requests 12
+ * --parallel 2`).
+ */
+const YOUNG_GENERATION_MB = 8;
+
 // The worker's file has the same extension as this one: .ts when run from source, .js once built.
 const WORKER_URL = new URL(`./codec-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
 
@@ -100,7 +109,7 @@ export class CodecThread {
   }
 
   #spawn(): Worker {
-    const worker = new Worker(WORKER_URL);
+    const worker = new Worker(WORKER_URL, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     worker.on('message', (outcome: CodecOutcome) => {
       const task = this.#busy;
       if (task === undefined || task.id !== outcome.id) return;

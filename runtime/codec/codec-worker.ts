@@ -11,16 +11,19 @@ const port = parentPort;
 if (port === null) throw new Error('codec-worker must run as a worker thread');
 
 /**
- * A body moved here is this thread's alone: once decoded, its memory (up to the body limit) is handed back
- * at once by detaching it, rather than whenever a collection finds the buffer unreferenced. Until then the
- * worker's heap has few objects and collects seldom, so 64 MiB could stay for seconds beside the next body.
+ * What is moved here (a body to decode, the outputs to encode) is this thread's alone: once used, its memory
+ * is handed back at once by detaching it, rather than whenever a collection finds the buffer unreferenced.
+ * Until then the worker's heap has few objects and collects seldom, so a 64 MiB body could stay for seconds
+ * beside the next one, and outputs pile up across answers.
  */
-function freeBody(bytes: Uint8Array): void {
+function free(bytes: ArrayBufferView): void {
   const buffer = bytes.buffer;
   if (buffer instanceof ArrayBuffer && !buffer.detached) buffer.transfer(0);
 }
 
 port.on('message', ({ id, task }: { id: number; task: CodecTask }) => {
-  const outcome = runCodecTask(id, task, freeBody);
+  const outcome = runCodecTask(id, task, free);
   port.postMessage(outcome, movableBuffers(outcome));
+  // After the answer has gone: it may have been made of an output's own buffer, and then moved already.
+  if (task.kind === 'encode') for (const tensor of Object.values(task.job.outputs)) if (!Array.isArray(tensor.data)) free(tensor.data);
 });

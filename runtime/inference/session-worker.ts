@@ -70,6 +70,19 @@ function fromOrtResults(results: ort.InferenceSession.ReturnType, transfer: Arra
   return outputs;
 }
 
+/**
+ * A request's inputs are this thread's alone once they have arrived (moved here, or copied when small), and
+ * onnxruntime has read them by the time `run` resolves. A large one is handed back at once by detaching it,
+ * rather than when a collection finds it: this thread allocates little JavaScript, so it collects seldom,
+ * and the 16 MiB inputs of maximum-size requests piled up here, several at a time, until one did.
+ */
+function releaseInputs(inputs: Record<string, Tensor>): void {
+  for (const tensor of Object.values(inputs)) {
+    const buffer = Array.isArray(tensor.data) ? undefined : tensor.data.buffer;
+    if (buffer instanceof ArrayBuffer && buffer.byteLength >= TRANSFER_THRESHOLD_BYTES && !buffer.detached) buffer.transfer(0);
+  }
+}
+
 async function warmUp(session: ort.InferenceSession, signature: ModelSignature, warnings: string[]): Promise<boolean> {
   await session.run(toOrtFeeds(syntheticInputs(signature, 1)));
   if (!declaresDynamicBatch(signature)) return false;
@@ -141,6 +154,7 @@ if (session !== undefined) {
     try {
       const results = await session.run(toOrtFeeds(request.inputs));
       const inferenceSeconds = (performance.now() - started) / 1000;
+      releaseInputs(request.inputs);
       const transfer: ArrayBuffer[] = [];
       const outputs = fromOrtResults(results, transfer);
       post({ kind: 'result', id: request.id, outputs, inferenceSeconds }, transfer);

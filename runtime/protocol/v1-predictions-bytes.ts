@@ -3,6 +3,7 @@ import type { Tensor } from '../tensor/datatypes.ts';
 import { jsonValues } from '../tensor/json-tensor.ts';
 import type { ModelSignature } from '../model/signature.ts';
 import { encodeV1Predictions, outputsInSignatureOrder } from './v1-predict.ts';
+import { freeWholeBuffer } from '../free-buffer.ts';
 
 /**
  * The same bytes as encodeV1Predictions (v1-predict.ts) gives, written as text row by row instead of built as
@@ -42,7 +43,10 @@ export function encodeV1PredictionsBytes(outputs: Record<string, Tensor>, signat
     }
   }
   pieces.push(Buffer.from(`${piece}]}`));
-  return Buffer.concat(pieces);
+  const answer = Buffer.concat(pieces);
+  // The pieces are garbage once joined (8 MiB of them for 400,000 rows), and this thread collects seldom.
+  for (const done of pieces) freeWholeBuffer(done);
+  return answer;
 }
 
 /** A row's JSON text: its one value for a one-dimensional tensor, nested lists otherwise. */
