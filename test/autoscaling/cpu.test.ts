@@ -16,7 +16,7 @@ import type { OperatorProcess } from '../operator/harness.ts';
 import { SteadyTraffic, apply, isReady, modelSpec, provideModels, rolloutCluster, runtimePods, shareOf, sleep, startOperator, waitForMd } from '../rollout/harness.ts';
 import type { ModelDeployment, ModelDeploymentSpec } from '../../src/api/types.ts';
 import { splitReplicas, splitTolerance } from '../../src/rollout/split.ts';
-import { currentCpuUtilization, hpaOf, kubeletResourceMetrics, requestsByPod, topPods } from './harness.ts';
+import { applyAutoscaledModel, currentCpuUtilization, hpaOf, kubeletResourceMetrics, requestsByPod, topPods } from './harness.ts';
 import { pollUntil } from '../../proving-ground/lib/wait.ts';
 import { isPodReady } from '../../proving-ground/test-cluster.ts';
 
@@ -41,18 +41,13 @@ describe('a model scales on CPU with load and back down without it, also mid-can
     await provideModels(cluster, NS);
     metrics = await startMetricsServer(cluster, { resolutionSeconds: 10 });
     op = await startOperator(cluster, 'autoscaling');
-    await apply(
-      cluster,
-      NS,
-      NAME,
-      modelSpec('1', {
-        replicas: MIN,
-        // A small CPU request, so that a steady client on a shared two-core machine is well above the target.
-        runtime: { readinessProbe: { periodSeconds: 1, failureThreshold: 2 }, resources: { requests: { cpu: '50m', memory: '64Mi' } } },
-        autoscaling: { minReplicas: MIN, maxReplicas: MAX, targetCPUUtilizationPercentage: 50, scaleDownStabilizationSeconds: 20 },
-      }),
-    );
-    await waitForMd(client, NS, NAME, 'the ModelDeployment to be Ready', (md) => isReady(md), op);
+    // A small CPU request, so that a steady client on a shared two-core machine is well above the target.
+    await applyAutoscaledModel(cluster, client, op, {
+      namespace: NS,
+      name: NAME,
+      cpuRequest: '50m',
+      autoscaling: { minReplicas: MIN, maxReplicas: MAX, targetCPUUtilizationPercentage: 50, scaleDownStabilizationSeconds: 20 },
+    });
   });
 
   const diagnose = async (): Promise<string> => {

@@ -7,7 +7,9 @@ import type { V1Node, V2HorizontalPodAutoscaler } from '@kubernetes/client-node'
 import type { Cluster } from '../../proving-ground/cluster.ts';
 import { kubectl } from '../../proving-ground/test-cluster.ts';
 import type { KubeClient } from '../../src/kube/client.ts';
-import { runtimePods } from '../rollout/harness.ts';
+import type { ModelDeploymentSpec } from '../../src/api/types.ts';
+import type { OperatorProcess } from '../operator/harness.ts';
+import { apply, isReady, modelSpec, runtimePods, waitForMd } from '../rollout/harness.ts';
 
 export function hpaOf(client: KubeClient, namespace: string, name: string): Promise<V2HorizontalPodAutoscaler> {
   return client.get<V2HorizontalPodAutoscaler>(`/apis/autoscaling/v2/namespaces/${namespace}/horizontalpodautoscalers/${name}`);
@@ -67,4 +69,20 @@ export async function kubeletResourceMetrics(cluster: Cluster, client: KubeClien
     call.on('error', reject);
     call.end();
   });
+}
+
+/**
+ * Applies version 1 of an autoscaled model (probes every second, so new pods are Ready soon after they
+ * start) with the given CPU request, and waits for it to be Ready.
+ */
+export async function applyAutoscaledModel(
+  cluster: Cluster,
+  client: KubeClient,
+  op: OperatorProcess,
+  target: { namespace: string; name: string; cpuRequest: string; autoscaling: NonNullable<ModelDeploymentSpec['autoscaling']> },
+): Promise<void> {
+  const { namespace, name, autoscaling } = target;
+  const runtime = { readinessProbe: { periodSeconds: 1, failureThreshold: 2 }, resources: { requests: { cpu: target.cpuRequest, memory: '64Mi' } } };
+  await apply(cluster, namespace, name, modelSpec('1', { replicas: autoscaling.minReplicas ?? 1, runtime, autoscaling }));
+  await waitForMd(client, namespace, name, 'the ModelDeployment to be Ready', (md) => isReady(md), op);
 }

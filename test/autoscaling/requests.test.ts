@@ -15,8 +15,8 @@ import { selectorLabels, selectorString } from '../../src/builders/labels.ts';
 import type { KubeClient } from '../../src/kube/client.ts';
 import { adminClient } from '../operator/harness.ts';
 import type { OperatorProcess } from '../operator/harness.ts';
-import { apply, clusterAddress, isReady, modelSpec, provideModels, rolloutCluster, startOperator, waitForMd } from '../rollout/harness.ts';
-import { currentCpuUtilization, hpaOf } from './harness.ts';
+import { clusterAddress, provideModels, rolloutCluster, startOperator, waitForMd } from '../rollout/harness.ts';
+import { applyAutoscaledModel, currentCpuUtilization, hpaOf } from './harness.ts';
 import { ADAPTER_NAMESPACE, installMetricsAdapter } from './metrics-adapter.ts';
 import type { RunningAdapter } from './metrics-adapter.ts';
 import { SlowRequests } from './slow-requests.ts';
@@ -58,18 +58,13 @@ describe('a model scales on in-flight requests through the custom-metrics adapte
     await provideModels(cluster, NS);
     [metrics, adapter] = await Promise.all([startMetricsServer(cluster, { resolutionSeconds: 10 }), installMetricsAdapter(cluster)]);
     op = await startOperator(cluster, 'requests');
-    await apply(
-      cluster,
-      NS,
-      NAME,
-      modelSpec('1', {
-        replicas: MIN,
-        // A CPU request the idle-ish runtime stays far below, so CPU alone would never scale it.
-        runtime: { readinessProbe: { periodSeconds: 1, failureThreshold: 2 }, resources: { requests: { cpu: '500m', memory: '64Mi' } } },
-        autoscaling: { minReplicas: MIN, maxReplicas: MAX, targetCPUUtilizationPercentage: CPU_TARGET, targetInflightRequestsPerPod: 2, scaleDownStabilizationSeconds: 15 },
-      }),
-    );
-    await waitForMd(client, NS, NAME, 'the ModelDeployment to be Ready', (md) => isReady(md), op);
+    // A CPU request the idle-ish runtime stays far below, so CPU alone would never scale it.
+    await applyAutoscaledModel(cluster, client, op, {
+      namespace: NS,
+      name: NAME,
+      cpuRequest: '500m',
+      autoscaling: { minReplicas: MIN, maxReplicas: MAX, targetCPUUtilizationPercentage: CPU_TARGET, targetInflightRequestsPerPod: 2, scaleDownStabilizationSeconds: 15 },
+    });
   });
 
   const diagnose = async (): Promise<string> => {
