@@ -59,7 +59,7 @@ test('applyDefaults fills nested defaults only inside objects the user wrote', (
     autoscaling: { maxReplicas: 4 },
     rollout: { strategy: 'Canary', steps: [{ setWeight: 50 }], analysis: { maxErrorRate: 0.01 } },
   });
-  assert.deepEqual(spec.autoscaling, { minReplicas: 1, maxReplicas: 4, targetCPUUtilizationPercentage: 80 });
+  assert.deepEqual(spec.autoscaling, { minReplicas: 1, maxReplicas: 4 });
   assert.deepEqual(spec.rollout.analysis, { interval: '30s', maxErrorRate: 0.01, minRequests: 20, failureLimit: 0 });
   assert.equal(spec.rollout.blueGreen, undefined);
   assert.equal(applyDefaults({ ...minimal, rollout: { strategy: 'BlueGreen', blueGreen: {} } }).rollout.blueGreen?.scaleDownDelaySeconds, 30);
@@ -87,7 +87,6 @@ test('the Defaulted types require exactly the fields that carry a schema default
   // Keep in step with types.ts (DefaultedModelDeploymentSpec and friends).
   assert.deepEqual(paths.sort(), [
     'autoscaling.minReplicas',
-    'autoscaling.targetCPUUtilizationPercentage',
     'replicas',
     'revisionHistoryLimit',
     'rollout',

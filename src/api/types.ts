@@ -73,7 +73,7 @@ export type DefaultedAnalysis = Omit<WithRequired<Analysis, 'interval' | 'minReq
   prediction?: DefaultedPredictionCheck;
 };
 export type DefaultedBlueGreen = WithRequired<BlueGreen, 'scaleDownDelaySeconds'>;
-export type DefaultedAutoscaling = WithRequired<Autoscaling, 'minReplicas' | 'targetCPUUtilizationPercentage'>;
+export type DefaultedAutoscaling = WithRequired<Autoscaling, 'minReplicas'>;
 export type DefaultedRollout = Omit<Rollout, 'analysis' | 'blueGreen'> &
   Required<Pick<Rollout, 'strategy' | 'progressDeadlineSeconds'>> & {
     analysis?: DefaultedAnalysis;

@@ -33,8 +33,16 @@ describe('HorizontalPodAutoscaler', () => {
     }
   });
 
-  test('has no Pods metric without targetInflightRequestsPerPod', () => {
+  test('without targets it aims for 80% CPU and reads no Pods metric', () => {
     const md = sampleModelDeployment('fraud', 'ml', { autoscaling: { maxReplicas: 5 } });
-    assert.equal(buildHpa(md)?.spec?.metrics?.some((m) => m.type === 'Pods'), false);
+    const metrics = buildHpa(md)?.spec?.metrics ?? [];
+    assert.deepEqual(metrics.map((m) => [m.type, m.resource?.name, m.resource?.target.averageUtilization]), [['Resource', 'cpu', 80]]);
+  });
+
+  test('a model that scales on in-flight requests alone gets no CPU metric it did not ask for (no metrics-server needed)', () => {
+    const md = sampleModelDeployment('fraud', 'ml', { autoscaling: { maxReplicas: 5, targetInflightRequestsPerPod: 3 } });
+    assert.deepEqual(buildHpa(md)?.spec?.metrics?.map((m) => m.type), ['Pods']);
+    const withMemory = sampleModelDeployment('fraud', 'ml', { autoscaling: { maxReplicas: 5, targetMemoryUtilizationPercentage: 70, targetInflightRequestsPerPod: 3 } });
+    assert.deepEqual(buildHpa(withMemory)?.spec?.metrics?.map((m) => m.resource?.name ?? m.pods?.metric.name), ['memory', 'modelship_inflight_requests']);
   });
 });

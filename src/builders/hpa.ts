@@ -9,6 +9,13 @@ export const INFLIGHT_METRIC = 'modelship_inflight_requests';
 
 type Spec = Pick<ModelDeployment, 'metadata' | 'spec'>;
 
+/**
+ * The CPU target when none is written. Not when the model scales on in-flight requests: an HPA holds every
+ * scale-down while any of its metrics cannot be read, so a CPU metric nobody asked for would make a cluster
+ * without metrics-server scale such a model up and never back down.
+ */
+export const DEFAULT_CPU_TARGET = 80;
+
 export function hpaName(md: Spec): string {
   return md.metadata.name ?? '';
 }
@@ -22,12 +29,11 @@ export function hpaName(md: Spec): string {
 export function buildHpa(md: Spec): V2HorizontalPodAutoscaler | undefined {
   const a = md.spec.autoscaling;
   if (!a) return undefined;
-  const metrics: V2MetricSpec[] = [
-    {
-      type: 'Resource',
-      resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: a.targetCPUUtilizationPercentage ?? 80 } },
-    },
-  ];
+  const metrics: V2MetricSpec[] = [];
+  const cpuTarget = a.targetCPUUtilizationPercentage ?? (a.targetInflightRequestsPerPod === undefined ? DEFAULT_CPU_TARGET : undefined);
+  if (cpuTarget !== undefined) {
+    metrics.push({ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: cpuTarget } } });
+  }
   if (a.targetMemoryUtilizationPercentage !== undefined) {
     metrics.push({
       type: 'Resource',

@@ -15,11 +15,12 @@ export const AutoscalingSchema = Type.Object(
     maxReplicas: Type.Integer({ description: 'Most replicas the autoscaler may create.', format: 'int32', minimum: 1, maximum: 1000 }),
     targetCPUUtilizationPercentage: Type.Optional(
       Type.Integer({
-        description: 'Average CPU use, as a percentage of requests.cpu, the autoscaler aims for.',
+        description:
+          'Average CPU use, as a percentage of requests.cpu, the autoscaler aims for (read from metrics-server). ' +
+          'Unset: 80, unless targetInflightRequestsPerPod is set, in which case CPU is not considered.',
         format: 'int32',
         minimum: 1,
         maximum: 100,
-        default: 80,
       }),
     ),
     targetMemoryUtilizationPercentage: Type.Optional(
