@@ -12,7 +12,6 @@ import { LeaderElector } from './leader/election.ts';
 import { leaseApi } from './leader/lease.ts';
 import { createLogger } from './log.ts';
 import { Operator } from './operator.ts';
-import { runMetricsAdapter } from './metrics-adapter/main.ts';
 import { closeServer, serveMetrics, serveProbes } from './server/http.ts';
 import { packageVersion } from './version.ts';
 
@@ -106,8 +105,10 @@ process.on('unhandledRejection', (err) => {
   console.error(JSON.stringify({ level: 'error', msg: 'unhandled rejection', err: String(err) }));
 });
 
-// The image's one entrypoint also starts the custom-metrics adapter (ADR 0009), chosen by its first argument.
-const start = process.argv[2] === 'metrics-adapter' ? () => runMetricsAdapter(process.argv.slice(3)) : main;
+// The image's one entrypoint also starts the custom-metrics adapter (ADR 0009), chosen by its first argument;
+// loaded only then, so the operator's start-up does not pay for it.
+const runAdapter = async (): Promise<void> => (await import('./metrics-adapter/main.ts')).runMetricsAdapter(process.argv.slice(3));
+const start = process.argv[2] === 'metrics-adapter' ? runAdapter : main;
 
 start().catch((err: unknown) => {
   // --help, --version and bad flags: commander has already printed what to say.
