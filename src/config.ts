@@ -94,7 +94,8 @@ function bool(value: string | undefined): boolean {
   throw new InvalidArgumentError('must be true or false');
 }
 
-function positiveInt(value: string): number {
+/** commander's parser for flags that take a count or a size: a whole number of at least 1. */
+export function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
   return n;

@@ -2,7 +2,8 @@
 // the operator's image and started by the chart's metricsAdapter Deployment with this first argument.
 import { readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { positiveInt } from '../config.ts';
 import { KubeClient } from '../kube/client.ts';
 import { createLogger } from '../log.ts';
 import { packageVersion } from '../version.ts';
@@ -34,12 +35,6 @@ export function parseAdapterConfig(argv: string[]): AdapterConfig {
     .option('--log-level <level>', 'trace, debug, info, warn or error', 'info');
   cmd.parse(argv, { from: 'user' });
   return cmd.opts<AdapterConfig>();
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
-  return n;
 }
 
 export async function runMetricsAdapter(argv: string[]): Promise<void> {
