@@ -6,7 +6,14 @@
  * half its size); the caller makes sure nothing else still reads it.
  */
 export function freeWholeBuffer(view: ArrayBufferView): void {
+  if (view.byteOffset === 0 && view.byteLength === view.buffer.byteLength) freeBuffer(view);
+}
+
+/**
+ * Frees the whole buffer under a view now, by detaching it: for a thread that owns what was moved to it (a
+ * worker's inputs, bodies and outputs), where no other view can be reading the rest.
+ */
+export function freeBuffer(view: ArrayBufferView): void {
   const buffer = view.buffer;
-  const whole = view.byteOffset === 0 && view.byteLength === buffer.byteLength;
-  if (whole && buffer instanceof ArrayBuffer && !buffer.detached) buffer.transfer(0);
+  if (buffer instanceof ArrayBuffer && !buffer.detached) buffer.transfer(0);
 }

@@ -6,6 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import { movableBuffers, runCodecTask } from './codec-jobs.ts';
 import type { CodecTask } from './codec-jobs.ts';
+import { freeBuffer } from '../free-buffer.ts';
 
 const port = parentPort;
 if (port === null) throw new Error('codec-worker must run as a worker thread');
@@ -14,16 +15,11 @@ if (port === null) throw new Error('codec-worker must run as a worker thread');
  * What is moved here (a body to decode, the outputs to encode) is this thread's alone: once used, its memory
  * is handed back at once by detaching it, rather than whenever a collection finds the buffer unreferenced.
  * Until then the worker's heap has few objects and collects seldom, so a 64 MiB body could stay for seconds
- * beside the next one, and outputs pile up across answers.
+ * beside the next one, and outputs pile up across answers (freeBuffer, free-buffer.ts).
  */
-function free(bytes: ArrayBufferView): void {
-  const buffer = bytes.buffer;
-  if (buffer instanceof ArrayBuffer && !buffer.detached) buffer.transfer(0);
-}
-
 port.on('message', ({ id, task }: { id: number; task: CodecTask }) => {
-  const outcome = runCodecTask(id, task, free);
+  const outcome = runCodecTask(id, task, freeBuffer);
   port.postMessage(outcome, movableBuffers(outcome));
   // After the answer has gone: it may have been made of an output's own buffer, and then moved already.
-  if (task.kind === 'encode') for (const tensor of Object.values(task.job.outputs)) if (!Array.isArray(tensor.data)) free(tensor.data);
+  if (task.kind === 'encode') for (const tensor of Object.values(task.job.outputs)) if (!Array.isArray(tensor.data)) freeBuffer(tensor.data);
 });

@@ -12,6 +12,7 @@ import { declaresDynamicBatch, signatureFromMetadata } from '../model/signature.
 import type { ModelSignature } from '../model/signature.ts';
 import { syntheticInputs } from '../model/synthetic-input.ts';
 import type { ExecutionProvider, RunRequest, SessionWorkerInit, WorkerMessage } from './messages.ts';
+import { freeBuffer } from '../free-buffer.ts';
 
 // Below this size structured cloning is cheaper than detaching and re-wrapping a transferred buffer.
 const TRANSFER_THRESHOLD_BYTES = 16 * 1024;
@@ -78,8 +79,7 @@ function fromOrtResults(results: ort.InferenceSession.ReturnType, transfer: Arra
  */
 function releaseInputs(inputs: Record<string, Tensor>): void {
   for (const tensor of Object.values(inputs)) {
-    const buffer = Array.isArray(tensor.data) ? undefined : tensor.data.buffer;
-    if (buffer instanceof ArrayBuffer && buffer.byteLength >= TRANSFER_THRESHOLD_BYTES && !buffer.detached) buffer.transfer(0);
+    if (!Array.isArray(tensor.data) && tensor.data.buffer.byteLength >= TRANSFER_THRESHOLD_BYTES) freeBuffer(tensor.data);
   }
 }
 
