@@ -1,4 +1,4 @@
-// npm run bench:operator [-- --count 1000 --workers 8 --idle-seconds 60 --source]
+// npm run bench:operator [-- --count 1000 --workers N --idle-seconds 60 --source]
 //
 // Applies N ModelDeployments to a fresh proving ground and measures the
 // operator: time until every one is Ready, latency from a ModelDeployment's
@@ -29,12 +29,13 @@ import type { KubeObject, KubeList } from '../src/kube/object.ts';
 import { MANAGED_SELECTOR } from '../src/builders/labels.ts';
 import { directCreationSeconds } from './operator-baseline.ts';
 import { createLogger } from '../src/log.ts';
+import { DEFAULT_MAX_CONCURRENT_RECONCILES } from '../src/config.ts';
 import type { ModelDeployment } from '../src/api/types.ts';
 
 const { values } = parseArgs({
   options: {
     count: { type: 'string', default: '1000' },
-    workers: { type: 'string', default: '8' },
+    workers: { type: 'string', default: String(DEFAULT_MAX_CONCURRENT_RECONCILES) },
     concurrency: { type: 'string', default: '16' },
     'idle-seconds': { type: 'string', default: '60' },
     nodes: { type: 'string', default: '2' },

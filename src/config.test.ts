@@ -9,7 +9,7 @@ test('defaults watch all namespaces with the runtime image of this version', () 
   assert.deepEqual(c.metricsBindAddress, { host: undefined, port: 8080 });
   assert.deepEqual(c.healthProbeBindAddress, { host: undefined, port: 8081 });
   assert.equal(c.leaderElect, false);
-  assert.equal(c.maxConcurrentReconciles, 4);
+  assert.equal(c.maxConcurrentReconciles, 16);
   assert.equal(c.resyncPeriodMs, 300_000);
 });
 

@@ -28,6 +28,13 @@ export interface BindAddress {
   port: number;
 }
 
+/**
+ * A reconcile spends nearly all its time waiting on the API server (a create, a status write), so
+ * parallel passes cost little CPU or memory. 16 is what a burst of ModelDeployments needs to converge as
+ * fast as the same children created directly by 16 clients (bench:operator at 1000: 0.93x with 8, 0.99x
+ * with 16; operator RSS at 1000 converged 167 and 161 MiB).
+ */
+export const DEFAULT_MAX_CONCURRENT_RECONCILES = 16;
 const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
 /** Parses the command line; every flag also reads MODELSHIP_<FLAG> from the environment. */
@@ -48,7 +55,7 @@ export function parseConfig(argv: string[]): OperatorConfig {
     .addOption(opt('--leader-election-id <name>', 'name of the leader Lease', 'modelship-operator'))
     .addOption(opt('--identity <id>', 'this replica\'s identity in the Lease and Events; default: pod name + random suffix'))
     .addOption(opt('--log-level <level>', 'trace, debug, info, warn or error', 'info'))
-    .addOption(opt('--max-concurrent-reconciles <n>', 'ModelDeployments reconciled in parallel', '4').argParser(positiveInt))
+    .addOption(opt('--max-concurrent-reconciles <n>', 'ModelDeployments reconciled in parallel', String(DEFAULT_MAX_CONCURRENT_RECONCILES)).argParser(positiveInt))
     .addOption(opt('--resync-period <duration>', 'how often every ModelDeployment is reconciled even without changes', '5m'));
   cmd.parse(argv, { from: 'user' });
   const o = cmd.opts<{

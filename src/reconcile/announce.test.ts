@@ -39,7 +39,7 @@ test('children created in one pass make one Event; a later version\'s Deployment
   assert.deepEqual(seen, ['Normal RolloutStarted: rolling out version 3', 'Normal Created: created Service fraud, Service fraud-stable']);
 });
 
-test('a first version is one Event, naming its Deployment and version, with no rollout or availability Events', () => {
+test('a brand-new ModelDeployment coming up records no Event: its children and its status tell it', () => {
   const canaryRevision = { revision: 1, version: '1', hash: 'aaa', weight: 0, startTime: '2026-01-01T00:00:00Z' };
   const created = record({
     next: { canaryRevision },
@@ -48,9 +48,20 @@ test('a first version is one Event, naming its Deployment and version, with no r
       { kind: 'Deployment', outcome: { live: { metadata: { name: 'fraud-aaa' } }, action: 'created' } },
     ],
   });
-  assert.deepEqual(created, ['Normal Created: created Service fraud, Deployment fraud-aaa (version 1, revision 1)']);
+  assert.deepEqual(created, []);
   const serving = { stableRevision: { revision: 1, version: '1', hash: 'aaa' }, conditions: [cond('Ready', 'True'), cond('Available', 'True')] };
   assert.deepEqual(record({ previous: { canaryRevision, conditions: [cond('Available', 'False')] }, next: serving }), []);
+});
+
+test('a first version replacing one that never came up is said, naming its Deployment and version', () => {
+  const failed = { revision: 1, version: '1', hash: 'aaa', weight: 0, startTime: '2026-01-01T00:00:00Z' };
+  const replacement = { revision: 2, version: '2', hash: 'bbb', weight: 0, startTime: '2026-01-01T00:10:00Z' };
+  const created = record({
+    previous: { canaryRevision: failed },
+    next: { canaryRevision: replacement },
+    outcomes: [{ kind: 'Deployment', outcome: { live: { metadata: { name: 'fraud-bbb' } }, action: 'created' } }],
+  });
+  assert.deepEqual(created, ['Normal Created: created Deployment fraud-bbb (version 2, revision 2)']);
 });
 
 test('a Deployment changed by hand and restored is said', () => {

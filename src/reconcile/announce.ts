@@ -25,9 +25,12 @@ export function announce(events: Pick<EventRecorder, 'event'>, md: CachedModelDe
 
   // One Event per kind of change and pass, naming every child it touched. Revision Deployments come and
   // go with rollouts, which tell that story themselves; a restored one is still worth saying, and so is a
-  // first version's, which no rollout Event tells (rollout/decisions.ts): for a new ModelDeployment this one
-  // Event is the whole story, its Ready condition the end of it.
+  // first version that replaces one that never came up, which no rollout Event tells (rollout/decisions.ts).
+  // A brand-new ModelDeployment gets no Created Event: nothing existed to change, its status names the
+  // revision it runs, and its children's own controllers record their Events (a Deployment's
+  // ScalingReplicaSet). Writes per new ModelDeployment stay at its children and its status (ADR 0006).
   const first = !t.previous?.stableRevision;
+  const brandNew = first && !t.previous?.canaryRevision;
   const touched = (action: ChildOutcome<unknown>['action']) =>
     t.outcomes
       .filter(({ kind, outcome }) => outcome.action === action && (action === 'restored' || kind !== 'Deployment' || (first && action === 'created')))
@@ -35,7 +38,7 @@ export function announce(events: Pick<EventRecorder, 'event'>, md: CachedModelDe
   const created = touched('created');
   const restored = touched('restored');
   const deleted = touched('deleted');
-  if (created.length) events.event(md, 'Normal', 'Created', 'Create', `created ${created.join(', ')}`);
+  if (created.length && !brandNew) events.event(md, 'Normal', 'Created', 'Create', `created ${created.join(', ')}`);
   if (restored.length) events.event(md, 'Normal', 'Restored', 'Update', `restored ${restored.join(', ')}, changed outside the operator`);
   if (deleted.length) events.event(md, 'Normal', 'Deleted', 'Delete', `deleted ${deleted.join(', ')}, no longer wanted by the spec`);
 

@@ -20,8 +20,8 @@
 //   a held-back status is planned from by the next pass (statusFor), so decisions do not drift while the
 //   write waits. Another replica taking over has only what was written, and starts the first version's
 //   clock again: the deadline can move by at most one window, once.
-// - people: `kubectl get md` shows a new object's progress at most one window late; the Created Event says
-//   at once what was made.
+// - people: `kubectl get md` shows a new object's progress at most one window late, and the Deployment it
+//   made is there to see at once (with the Deployment controller's own Events).
 // Rollouts after the first version keep writing every step: their status is what a takeover resumes from.
 
 import { CONDITION_TYPES } from '../api/constants.ts';

@@ -127,8 +127,9 @@ export function supersedeOrStart(p: Pass): void {
   if (!p.candidate && hash !== p.stable?.hash && !p.held) {
     p.candidate = newCandidate(p, { hash, version, uri, ...(sha256 ? { sha256 } : {}), revision: numberFor(hash, p.numbers) });
     // A first version is not a rollout (nothing serves, nothing to protect: it starts at full size), as
-    // neither a Deployment's first ReplicaSet nor Argo Rollouts' initial creation is: the Created Event
-    // (reconcile/announce.ts) names it, and no rollout Events start or end it.
+    // neither a Deployment's first ReplicaSet nor Argo Rollouts' initial creation is: its status names it
+    // (a replacement for one that never came up gets reconcile/announce.ts's Created Event), and no rollout
+    // Events start or end it.
     if (p.stable) {
       const how = `${p.in.spec.rollout.strategy} from version ${p.stable.version} (revision ${p.stable.revision})`;
       p.event('Normal', 'RolloutStarted', `rolling out version ${version} (revision ${p.candidate.revision}, ${hash}): ${how}`);

@@ -16,7 +16,7 @@ describe('the first revision', () => {
     assert.equal(w.status?.stableRevision?.hash, hash);
     assert.equal(w.status?.canaryRevision, undefined);
     assert.deepEqual(w.status?.history?.map((h) => [h.revision, h.outcome, h.reason]), [[1, 'Promoted', 'RolloutCompleted']]);
-    // A first version is not a rollout: the Created Event (reconcile/announce.ts) and Ready tell it.
+    // A first version is not a rollout: its status (stableRevision, Ready) tells it.
     assert.deepEqual(w.reasons(), []);
     assert.equal(w.condition('Ready'), 'True');
   });
