@@ -128,7 +128,7 @@ describe('gRPC listener in process', () => {
         assert.equal((await rawGrpc(busy, CHECK.path, { body: request('') })).trailers?.['grpc-status'], '0');
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      const at = await Promise.race([goaway, new Promise<undefined>((resolve) => setTimeout(resolve, 1000))]);
+      const at = await Promise.race([goaway, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1000))]);
       assert.ok(at !== undefined, 'the idle connection got no GOAWAY');
       assert.ok(at - started >= 390, `GOAWAY came ${at - started} ms after the last call, before the keep-alive timeout`);
       assert.equal(busyGoaway, false);
