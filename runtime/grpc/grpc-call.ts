@@ -32,8 +32,11 @@ function answerHeaders(): string[] {
 const ANSWER_OPTIONS = { waitForTrailers: true, sendDate: false };
 const TRAILERS_ONLY_OPTIONS = { endStream: true, sendDate: false };
 
+/** One object for every call: `sendTrailers` copies what it is given and never changes it. */
+const OK_TRAILERS = Object.freeze({ 'grpc-status': '0' });
+
 function sendOkTrailers(this: ServerHttp2Stream): void {
-  this.sendTrailers({ 'grpc-status': '0' });
+  this.sendTrailers(OK_TRAILERS);
 }
 
 /**

@@ -1,5 +1,6 @@
 // The listener in this process with a stand-in for the served model (only its readiness is read here):
-// health Watch following readiness, the two halves of a drain, and a sender too slow for the request timeout.
+// health Watch following readiness, the two halves of a drain, a sender too slow for the request timeout, and
+// GOAWAY for a connection idle for the keep-alive timeout.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RuntimeContext } from '../server/context.ts';
@@ -11,13 +12,13 @@ import { frameMessage, grpcSession, rawGrpc } from '../test-support/grpc-raw.ts'
 const CHECK = HEALTH_SERVICE.Check!;
 const WATCH = HEALTH_SERVICE.Watch!;
 
-function listenerWith(readiness: { reason: string | undefined }, requestMs = 30_000): GrpcListener {
+function listenerWith(readiness: { reason: string | undefined }, requestMs = 30_000, keepAliveMs = 65_000): GrpcListener {
   const context = {
     model: { notReadyReason: () => readiness.reason },
     maxBodyBytes: 1000,
     log: { error: () => undefined },
   } as unknown as RuntimeContext;
-  return new GrpcListener(context, { headersMs: 10_000, requestMs, keepAliveMs: 65_000 });
+  return new GrpcListener(context, { headersMs: 10_000, requestMs, keepAliveMs });
 }
 
 function request(service: string): Buffer {
@@ -105,6 +106,36 @@ describe('gRPC listener in process', () => {
       assert.ok(Date.now() - started >= 190);
     } finally {
       session.close();
+      await listener.close(1000);
+    }
+  });
+
+  test('a connection with no new call for the keep-alive timeout gets GOAWAY; one still calling does not', async () => {
+    const listener = listenerWith({ reason: undefined }, 30_000, 400);
+    const port = await listener.listen('127.0.0.1', 0);
+    const idle = grpcSession(`127.0.0.1:${port}`);
+    const busy = grpcSession(`127.0.0.1:${port}`);
+    try {
+      const goaway = new Promise<number>((resolve) => idle.once('goaway', () => resolve(Date.now())));
+      let busyGoaway = false;
+      busy.once('goaway', () => (busyGoaway = true));
+      const started = Date.now();
+      assert.equal((await rawGrpc(idle, CHECK.path, { body: request('') })).trailers?.['grpc-status'], '0');
+      // The busy connection calls every 100 ms, well inside the timeout, until the idle one is sent away.
+      let sentAway = false;
+      void goaway.then(() => (sentAway = true));
+      while (!sentAway && Date.now() - started < 5000) {
+        assert.equal((await rawGrpc(busy, CHECK.path, { body: request('') })).trailers?.['grpc-status'], '0');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const at = await Promise.race([goaway, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1000))]);
+      assert.ok(at !== undefined, 'the idle connection got no GOAWAY');
+      assert.ok(at - started >= 390, `GOAWAY came ${at - started} ms after the last call, before the keep-alive timeout`);
+      assert.equal(busyGoaway, false);
+      assert.equal((await rawGrpc(busy, CHECK.path, { body: request('') })).trailers?.['grpc-status'], '0');
+    } finally {
+      idle.close();
+      busy.close();
       await listener.close(1000);
     }
   });
