@@ -30,6 +30,7 @@ import { MANAGED_SELECTOR } from '../src/builders/labels.ts';
 import { directCreationSeconds } from './operator-baseline.ts';
 import { createLogger } from '../src/log.ts';
 import { DEFAULT_MAX_CONCURRENT_RECONCILES } from '../src/config.ts';
+import { isNotFound } from '../src/kube/errors.ts';
 import type { ModelDeployment } from '../src/api/types.ts';
 
 const { values } = parseArgs({
@@ -98,9 +99,11 @@ async function main(): Promise<void> {
     say(`baseline converged in ${baseline.seconds.toFixed(1)}s; removing its pods before the operator's run`);
     // Each pod takes a port on its node's bridge, and a Linux bridge has at most 1024 ports: 1000 baseline
     // pods left running would leave the operator's pods Pending ("Exchange full").
+    // The whole namespace, not only its pods: finalising it deletes thousands of objects (Deployments,
+    // ReplicaSets, Services, endpoints, Events), and that load must not fall on the operator's run only.
     await client.delete(`/api/v1/namespaces/${BASELINE_NS}`);
-    await pollUntil(async () => (await client.get<KubeList<KubeObject>>(`/api/v1/namespaces/${BASELINE_NS}/pods`)).items.length === 0, {
-      description: 'the baseline\'s pods to be gone',
+    await pollUntil(async () => (await client.get(`/api/v1/namespaces/${BASELINE_NS}`).then(() => false, (err: unknown) => isNotFound(err))), {
+      description: 'the baseline\'s namespace to be gone',
       timeoutMs: 15 * 60_000,
       intervalMs: 2000,
     });
