@@ -13,7 +13,7 @@
 // same Node (--source runs src/main.ts instead, with type stripping and the whole of client-node loaded).
 // The last line of output is one JSON object.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -61,12 +61,24 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 
-/** The operator's program: the image's bundle, made here the way the image build makes it. */
-function operatorEntry(): { entry?: string; form: string; cleanup(): void } {
-  if (values.source) return { form: 'source (src/main.ts)', cleanup: () => undefined };
+/**
+ * The operator's program: the image's bundle, made here the way the image build makes it, run with the
+ * Node flags of the image's ENTRYPOINT (["node", …flags, "/app/main.mjs"]).
+ */
+function operatorEntry(): { entry?: string; nodeFlags: string[]; form: string; cleanup(): void } {
+  if (values.source) return { nodeFlags: [], form: 'source (src/main.ts)', cleanup: () => undefined };
   const dir = mkdtempSync(join(tmpdir(), 'modelship-operator-bundle-'));
   execFileSync(process.execPath, [join(import.meta.dirname, '..', 'build', 'bundle.ts'), 'operator', dir], { stdio: 'inherit' });
-  return { entry: join(dir, 'main.mjs'), form: 'image bundle (build/bundle.ts)', cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  const nodeFlags = imageNodeFlags(readFileSync(join(import.meta.dirname, '..', 'Dockerfile'), 'utf8'));
+  return { entry: join(dir, 'main.mjs'), nodeFlags, form: 'image bundle (build/bundle.ts)', cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The flags between `node` and the program in a Dockerfile's exec-form ENTRYPOINT. */
+function imageNodeFlags(dockerfile: string): string[] {
+  const line = /^ENTRYPOINT (\[.*\])\s*$/m.exec(dockerfile);
+  const argv = line ? (JSON.parse(line[1]!) as string[]) : [];
+  if (argv[0] !== 'node' || argv.length < 2) throw new Error('the Dockerfile has no ENTRYPOINT ["node", …, program]');
+  return argv.slice(1, -1);
 }
 
 /** Writes counted by what they wrote: "create deployments", "patch modeldeployments/status", … */
@@ -107,7 +119,7 @@ async function main(): Promise<void> {
       timeoutMs: 15 * 60_000,
       intervalMs: 2000,
     });
-    op = await OperatorProcess.start(cluster, { name: 'bench', ...(program.entry ? { entry: program.entry } : {}), args: [`--max-concurrent-reconciles=${WORKERS}`, '--log-level=warn'] });
+    op = await OperatorProcess.start(cluster, { name: 'bench', ...(program.entry ? { entry: program.entry } : {}), nodeFlags: program.nodeFlags, args: [`--max-concurrent-reconciles=${WORKERS}`, '--log-level=warn'] });
     const rssIdleStart = residentMemoryBytes(op.pid);
 
     // When each Deployment first appears, seen through a watch like the operator's own.
@@ -173,6 +185,7 @@ async function main(): Promise<void> {
       modelDeployments: COUNT,
       workers: WORKERS,
       operatorProgram: program.form,
+      operatorNodeFlags: program.nodeFlags,
       createSeconds: +(createdMs / 1000).toFixed(2),
       convergeSeconds: +(convergeMs / 1000).toFixed(2),
       baselineConvergeSeconds: +baseline.seconds.toFixed(2),

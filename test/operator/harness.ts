@@ -58,6 +58,8 @@ export interface OperatorOptions {
   kubeconfig?: string;
   /** The program to run: src/main.ts by default; bench:operator runs the image's bundle (build/bundle.ts). */
   entry?: string;
+  /** Node's own flags, before the program (the image's ENTRYPOINT flags, for bench:operator). */
+  nodeFlags?: string[];
 }
 
 /** The operator as a host process (`node src/main.ts`): these suites test its behaviour, not its image (the chart suite and the demo run the image). */
@@ -83,6 +85,7 @@ export class OperatorProcess {
     const child = spawn(
       process.execPath,
       [
+        ...(opts.nodeFlags ?? []),
         opts.entry ?? join(REPO_ROOT, 'src', 'main.ts'),
         `--kubeconfig=${opts.kubeconfig ?? cluster.kubeconfigPath}`,
         `--metrics-bind-address=127.0.0.1:${metricsPort}`,
