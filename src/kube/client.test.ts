@@ -50,6 +50,17 @@ describe('KubeClient deadlines', () => {
     assert.ok(Date.now() - started < 2_000);
   });
 
+  test('a request given its own deadline (a large list) is held to that one, not the client\'s', async () => {
+    const client = new KubeClient(loopbackKubeConfig(port), 'test', 10_000);
+    const started = Date.now();
+    await assert.rejects(client.get('/slow', { timeoutMs: 150 }), (err: unknown) => {
+      assert.ok(err instanceof RequestTimeoutError);
+      assert.match(err.message, /within 150 ms/);
+      return true;
+    });
+    assert.ok(Date.now() - started < 2_000);
+  });
+
   test('an answered request is not cut by the deadline afterwards', async () => {
     const client = new KubeClient(loopbackKubeConfig(port), 'test', 200);
     assert.deepEqual(await client.get('/ok'), { kind: 'Status' });

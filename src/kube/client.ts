@@ -16,6 +16,8 @@ export interface RequestOptions {
   body?: unknown;
   contentType?: string;
   signal?: AbortSignal;
+  /** This request's deadline, where the client's default does not fit it (a large list). */
+  timeoutMs?: number;
 }
 
 export interface StreamResponse {
@@ -55,7 +57,8 @@ export class KubeClient {
   }
 
   async request<T>(method: HttpMethod, path: string, opts: RequestOptions = {}): Promise<T> {
-    const deadline = this.deadline(opts.signal);
+    const timeoutMs = opts.timeoutMs ?? this.requestTimeoutMs;
+    const deadline = this.deadline(opts.signal, timeoutMs);
     try {
       const res = await this.send(method, path, { ...opts, signal: deadline.signal });
       const text = await res.body.text();
@@ -63,7 +66,7 @@ export class KubeClient {
       if (res.httpStatusCode < 200 || res.httpStatusCode >= 300) throw toApiError(res.httpStatusCode, text);
       return (text ? JSON.parse(text) : {}) as T;
     } catch (err) {
-      throw deadline.timedOut() ? new RequestTimeoutError(method, path, this.requestTimeoutMs) : err;
+      throw deadline.timedOut() ? new RequestTimeoutError(method, path, timeoutMs) : err;
     } finally {
       deadline.clear();
     }
@@ -74,7 +77,7 @@ export class KubeClient {
    * the caller's signal (and the server's timeoutSeconds) bound the stream.
    */
   async stream(path: string, opts: RequestOptions = {}): Promise<StreamResponse> {
-    const deadline = this.deadline(opts.signal, true);
+    const deadline = this.deadline(opts.signal, this.requestTimeoutMs, true);
     try {
       const res = await this.send(HttpMethod.GET, path, { ...opts, signal: deadline.signal });
       deadline.clear();
@@ -92,7 +95,7 @@ export class KubeClient {
    * A signal that aborts at the request deadline or with the caller's signal. `clear` stops the clock; for
    * a stream it also leaves the signal alive so that only the caller can end the body afterwards.
    */
-  private deadline(caller: AbortSignal | undefined, keepsStreaming = false): RequestDeadline {
+  private deadline(caller: AbortSignal | undefined, timeoutMs: number, keepsStreaming = false): RequestDeadline {
     const controller = new AbortController();
     let expired = false;
     const onCallerAbort = () => controller.abort(caller?.reason);
@@ -100,8 +103,8 @@ export class KubeClient {
     else caller?.addEventListener('abort', onCallerAbort, { once: true });
     const timer = setTimeout(() => {
       expired = true;
-      controller.abort(new Error(`request timed out after ${this.requestTimeoutMs} ms`));
-    }, this.requestTimeoutMs);
+      controller.abort(new Error(`request timed out after ${timeoutMs} ms`));
+    }, timeoutMs);
     return {
       signal: controller.signal,
       timedOut: () => expired,

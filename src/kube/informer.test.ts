@@ -38,16 +38,16 @@ function streamEvents(events: object[]) {
   };
 }
 
-test('the informer restarts after a failed watch and relists after 410 Gone, telling handlers what changed', async () => {
+test('the informer resumes its watch after a failure, relists after 410 Gone, and tells handlers what changed', async () => {
   const { server, seen } = fakeApi(
     [
       { items: [svc('a', '10')], rv: '10' },
-      { items: [svc('a', '10'), svc('b', '11')], rv: '11' },
-      { items: [svc('b', '11')], rv: '13' },
+      { items: [svc('b', '13')], rv: '13' },
     ],
     [
       (res) => res.writeHead(500).end('{"message":"boom"}'),
       streamEvents([
+        { type: 'ADDED', object: svc('b', '11') },
         { type: 'MODIFIED', object: svc('a', '12') },
         { type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired', message: 'too old' } },
       ]),
@@ -73,8 +73,10 @@ test('the informer restarts after a failed watch and relists after 410 Gone, tel
   server.closeAllConnections();
   server.close();
 
-  assert.deepEqual(calls, ['add a', 'add b', 'update a@12', 'delete a']);
-  assert.deepEqual(seen.slice(0, 5), ['list', 'watch@10', 'list', 'watch@11', 'list']);
+  assert.deepEqual(calls, ['add a', 'add b', 'update a@12', 'delete a', 'update b@13']);
+  // A failed watch is taken up again from the last event seen, with no list: lists are what a loaded API
+  // server is slowest to answer. Only 410 Gone makes it list again.
+  assert.deepEqual(seen.slice(0, 5), ['list', 'watch@10', 'watch@10', 'list', 'watch@13']);
   assert.deepEqual(informer.list().map((o) => o.metadata.name), ['b']);
   assert.equal(informer.get('ns', 'b')?.kind, 'Service', 'listed items get their kind filled in');
   assert.equal(informer.hasSynced(), true);

@@ -26,6 +26,14 @@ export interface InformerOptions {
   maxBackoffMs?: number;
 }
 
+/**
+ * A page of up to 500 objects, read consistently, while the API server is busy with a burst of writes can
+ * take longer than a write: the API server bounds a request by its own --request-timeout (60 s by default)
+ * and answers 504 after it, so a list page waits a little longer than that, rather than being given up at
+ * the client's default deadline and asked for again from the start.
+ */
+const LIST_PAGE_TIMEOUT_MS = 70_000;
+
 /** Read access to a cache of objects, as the reconcile uses it. */
 export interface ObjectStore<T> {
   get(namespace: string, name: string): T | undefined;
@@ -35,8 +43,8 @@ export interface ObjectStore<T> {
 /**
  * A cache of one kind kept current by list + watch, like client-go's shared
  * informer. Unlike client-node's ListWatch it restarts after any error (with
- * backoff and a fresh list), asks for bookmarks so reconnects rarely relist,
- * and pages through large lists.
+ * backoff, resuming the watch where it was; a fresh list only after 410 Gone),
+ * asks for bookmarks so reconnects rarely relist, and pages through large lists.
  */
 export class Informer<T extends KubeObject> implements ObjectStore<T> {
   readonly resource: Resource;
@@ -129,8 +137,10 @@ class Reflector<T extends KubeObject> {
           this.resourceVersion = '';
           continue;
         }
+        // The watch resumes from the last event it delivered, as client-go's does: a relist is a
+        // consistent read of every object, which a loaded API server may take long to answer; only a
+        // failed list (no resourceVersion yet) or 410 Gone starts over.
         this.log.warn({ err, retryInMs: backoff }, 'list/watch failed; restarting');
-        this.resourceVersion = '';
         await sleep(backoff * (0.5 + Math.random()), signal);
         backoff = Math.min(backoff * 2, maxBackoff);
       }
@@ -145,6 +155,7 @@ class Reflector<T extends KubeObject> {
       const page = await this.client.get<KubeList<T>>(pathFor(this.resource, this.namespace), {
         query: { ...this.selectors(), limit: this.opts.pageSize ?? 500, continue: cont },
         signal,
+        timeoutMs: LIST_PAGE_TIMEOUT_MS,
       });
       for (const item of page.items) items.push(withKind(item, this.resource));
       cont = page.metadata?.continue || undefined;
