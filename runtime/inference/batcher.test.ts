@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { DynamicBatcher, QueueFullError } from './batcher.ts';
 import type { InferenceWorkers } from './batcher.ts';
 import type { RunResult } from './worker-pool.ts';
+import { concatenateRows } from './batch-rows.ts';
 import type { Tensor } from '../tensor/datatypes.ts';
 
 interface PendingRun {
@@ -21,8 +22,9 @@ class ManualWorkers implements InferenceWorkers {
     this.idleWorkers = count;
   }
 
-  run(inputs: Record<string, Tensor>): Promise<RunResult> {
+  run(parts: Record<string, Tensor>[]): Promise<RunResult> {
     this.idleWorkers--;
+    const inputs = concatenateRows(parts);
     return new Promise((resolve, reject) => this.runs.push({ inputs, resolve, reject }));
   }
 
