@@ -17,7 +17,8 @@
  * Prints a table and, as its last line, a JSON summary.
  * Flags: --duration <s> (default 10), --connections <n> (default 16), --rounds <n> (default 3),
  * --summary-pairs <n> (default 9; pairs of 5 s rounds for the summaries' cost, judged by their median),
- * --only summaries|abuse (just the summaries' on/off ratio, or the probes-under-abuse line alone).
+ * --only summaries|abuse|cnn (just the summaries' on/off ratio, the probes-under-abuse line, or the CNN rows
+ * with their health probe).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -277,7 +278,8 @@ async function benchCnn() {
     for (let round = 1; round <= rounds; round++) {
       inProcessRounds.push(inProcessCnn());
       oursRounds.push(await measure('modelship runtime (CNN, binary tensors)', ours.server, load, healthProbe(ours.base, cnnSeconds)));
-      log(`  round ${round}: in-process ${inProcessRounds.at(-1)!.imagesPerSecond.toFixed(1)} images/s, ours ${oursRounds.at(-1)!.measurement.requestsPerSecond} req/s`);
+      const last = oursRounds.at(-1)!;
+      log(`  round ${round}: in-process ${inProcessRounds.at(-1)!.imagesPerSecond.toFixed(1)} images/s, ours ${last.measurement.requestsPerSecond} req/s, health p99 ${last.probe!.latencyMs.p99} ms`);
     }
   } finally {
     await ours.server.stop();
@@ -302,6 +304,20 @@ async function onlySummaries(): Promise<void> {
   console.log(JSON.stringify({ durationSeconds: SUMMARY_ROUND_SECONDS, connections, pairs: summaryPairs, summaries, met: { summariesOnVsOff: summaries.ratio >= SUMMARIES_GOAL } }));
 }
 
+/** `--only cnn`: the CNN rows and the health probe beside them, printed as in the full run. */
+async function onlyCnn(): Promise<void> {
+  log(`CNN-sized model: ${rounds} alternating rounds (in-process batches, then our runtime for ${cnnSeconds} s, ${CNN_CONNECTIONS} connections)`);
+  const loadBefore = loadavg()[0]!;
+  const cnn = await benchCnn();
+  const ratio = cnn.ours.requestsPerSecond / cnn.inProcess.imagesPerSecond;
+  const { requestsPerSecond, cpuMicrosPerRequest } = cnn.ours;
+  console.log(`ours ${requestsPerSecond} req/s (${cpuMicrosPerRequest} CPU us/req), batched in-process ${cnn.inProcess.imagesPerSecond.toFixed(1)} images/s`);
+  console.log(`CNN vs batched in-process:  ${ratio.toFixed(2)} (goal >= ${GOALS.cnnVsBatchedInProcess}: ${ratio >= GOALS.cnnVsBatchedInProcess ? 'met' : 'MISSED'})`);
+  const healthP99Ms = cnn.health.latencyMs.p99;
+  console.log(`health p99 ms:              ${healthP99Ms} (goal < ${GOALS.healthP99Ms}: ${healthP99Ms < GOALS.healthP99Ms ? 'met' : 'MISSED'}; worst round, ${cnn.health.ok} probes)`);
+  console.log(`load average (1 min) before/after: ${loadBefore.toFixed(2)} / ${loadavg()[0]!.toFixed(2)} on ${availableParallelism()} CPUs`);
+}
+
 async function benchAbuseLogged(): Promise<AbuseResult> {
   const { maxRows, maxElements, maxBodyBytes } = ABUSE_SETTINGS;
   log(
@@ -324,8 +340,8 @@ function printAbuse(abuse: AbuseResult): void {
 }
 
 async function main(): Promise<void> {
-  if (flags.only !== undefined && flags.only !== 'abuse' && flags.only !== 'summaries') {
-    throw new Error(`--only takes 'summaries' or 'abuse', not '${flags.only}'`);
+  if (flags.only !== undefined && !['abuse', 'summaries', 'cnn'].includes(flags.only)) {
+    throw new Error(`--only takes 'summaries', 'abuse' or 'cnn', not '${flags.only}'`);
   }
   execFileSync(node, ['runtime/fixtures/setup.ts'], { cwd: repo, stdio: 'inherit' });
   process.chdir(repo);
@@ -334,6 +350,7 @@ async function main(): Promise<void> {
   log('preparing wrk, h2load and the Python baseline');
   await ensureLoadGenerators(log);
   if (flags.only === 'summaries') return onlySummaries();
+  if (flags.only === 'cnn') return onlyCnn();
   const python = ensureVenv(join(repo, 'bench/.venv'), join(repo, 'bench/requirements.txt'), log);
   const loadBefore = loadavg()[0]!;
 

@@ -3,10 +3,14 @@ import assert from 'node:assert/strict';
 import { DynamicBatcher, QueueFullError } from './batcher.ts';
 import type { InferenceWorkers } from './batcher.ts';
 import type { RunResult } from './worker-pool.ts';
+import { concatenateRows } from './batch-rows.ts';
 import type { Tensor } from '../tensor/datatypes.ts';
 
 interface PendingRun {
   inputs: Record<string, Tensor>;
+  /** How many pieces the batch came in, and the buffers moved with them. */
+  parts: number;
+  transfer: ArrayBuffer[];
   resolve: (result: RunResult) => void;
   reject: (error: Error) => void;
 }
@@ -21,9 +25,10 @@ class ManualWorkers implements InferenceWorkers {
     this.idleWorkers = count;
   }
 
-  run(inputs: Record<string, Tensor>): Promise<RunResult> {
+  run(parts: Record<string, Tensor>[], transfer: ArrayBuffer[]): Promise<RunResult> {
     this.idleWorkers--;
-    return new Promise((resolve, reject) => this.runs.push({ inputs, resolve, reject }));
+    const inputs = concatenateRows(parts);
+    return new Promise((resolve, reject) => this.runs.push({ inputs, parts: parts.length, transfer, resolve, reject }));
   }
 
   rowsOfRun(index: number): number {
@@ -203,4 +208,28 @@ test('whenIdle waits for queued and running work', async () => {
   await answer;
   await idleNow;
   assert.equal(idle, true);
+});
+
+test('a batch of large requests goes to the worker in pieces, each moved; a small batch is joined first', async () => {
+  const { workers, batcher } = setUp(1, { maxBatchSize: 64 });
+  const first = batcher.submit(rows([1, 1]));
+  await settle();
+  // Two requests of 16 KiB each: joined, 32 KiB, over the 16 KiB from which the worker joins.
+  const large = (value: number) => rows(...Array.from({ length: 16 }, () => Array.from({ length: 256 }, () => value)));
+  const waiting = [batcher.submit(large(1)), batcher.submit(large(2))];
+  await settle();
+  workers.finish(0);
+  await first;
+  await settle();
+  assert.equal(workers.runs[1]!.parts, 2);
+  assert.equal(workers.runs[1]!.transfer.length, 2, 'both requests\' buffers are moved, not copied');
+  const small = [batcher.submit(rows([3, 3])), batcher.submit(rows([4, 4]))];
+  await settle();
+  workers.finish(1);
+  const answers = await Promise.all(waiting);
+  assert.deepEqual([answers[0]!.y!.data[0], answers[1]!.y!.data[4095]], [2, 4]);
+  await settle();
+  assert.equal(workers.runs[2]!.parts, 1);
+  workers.finish(2);
+  assert.deepEqual((await Promise.all(small)).map(valuesOf), [[6, 6], [8, 8]]);
 });

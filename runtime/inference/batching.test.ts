@@ -112,3 +112,29 @@ describe('batching without added delay', () => {
     }
   });
 });
+
+describe('batches of large requests, joined by the session worker', () => {
+  test('each caller gets exactly its own rows back', async () => {
+    // Hundreds of rows a caller: every batch is well over the 16 KiB from which the worker joins it.
+    const runtime = await startReady([FIXTURES.linearRegression, '--name', 'diabetes', '--threads', '1', '--max-batch-size', '2048', '--max-queue-delay-ms', '500']);
+    try {
+      const callers = Array.from({ length: 8 }, (_, caller) => Array.from({ length: 150 + caller * 40 }, (_, row) => rowsFor(caller * 1000 + row)[0]!));
+      const expected = await expectedOutputs(callers);
+      const before = await batchStats(runtime.baseUrl);
+      const answers = await Promise.all(
+        callers.map((rows) =>
+          postJson(`${runtime.baseUrl}/v2/models/diabetes/infer`, { inputs: [{ name: 'input', datatype: 'FP32', shape: [rows.length, 10], data: rows }] }),
+        ),
+      );
+      answers.forEach((answer, caller) => {
+        assert.equal(answer.status, 200);
+        assert.deepEqual(answer.body.outputs[0].shape, [callers[caller]!.length, 1]);
+        assertClose(answer.body.outputs[0].data, expected[caller]!);
+      });
+      const afterwards = await batchStats(runtime.baseUrl);
+      assert.ok(afterwards.batches - before.batches < callers.length, 'requests were coalesced into fewer batches');
+    } finally {
+      await runtime.stop();
+    }
+  });
+});

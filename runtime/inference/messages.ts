@@ -17,7 +17,8 @@ export interface SessionWorkerInit {
 
 export interface RunRequest {
   id: number;
-  inputs: Record<string, Tensor>;
+  /** The batch's requests' inputs, in order, joined along the leading dimension by the worker (one when already joined). */
+  parts: Record<string, Tensor>[];
 }
 
 export type WorkerMessage =

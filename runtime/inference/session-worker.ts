@@ -13,6 +13,7 @@ import type { ModelSignature } from '../model/signature.ts';
 import { syntheticInputs } from '../model/synthetic-input.ts';
 import type { ExecutionProvider, RunRequest, SessionWorkerInit, WorkerMessage } from './messages.ts';
 import { freeBuffer } from '../free-buffer.ts';
+import { concatenateRows } from './batch-rows.ts';
 
 // Below this size structured cloning is cheaper than detaching and re-wrapping a transferred buffer.
 const TRANSFER_THRESHOLD_BYTES = 16 * 1024;
@@ -81,6 +82,16 @@ function releaseInputs(inputs: Record<string, Tensor>): void {
   for (const tensor of Object.values(inputs)) {
     if (!Array.isArray(tensor.data) && tensor.data.buffer.byteLength >= TRANSFER_THRESHOLD_BYTES) freeBuffer(tensor.data);
   }
+}
+
+/**
+ * A batch's requests arrive apart and are joined here rather than on the HTTP thread (batcher.ts says why);
+ * each part is freed once copied into the batch.
+ */
+function joinParts(parts: Record<string, Tensor>[]): Record<string, Tensor> {
+  const joined = concatenateRows(parts);
+  if (parts.length > 1) for (const part of parts) releaseInputs(part);
+  return joined;
 }
 
 async function warmUp(session: ort.InferenceSession, signature: ModelSignature, warnings: string[]): Promise<boolean> {
@@ -152,9 +163,10 @@ if (session !== undefined) {
   port.on('message', async (request: RunRequest) => {
     const started = performance.now();
     try {
-      const results = await session.run(toOrtFeeds(request.inputs));
+      const inputs = joinParts(request.parts);
+      const results = await session.run(toOrtFeeds(inputs));
       const inferenceSeconds = (performance.now() - started) / 1000;
-      releaseInputs(request.inputs);
+      releaseInputs(inputs);
       const transfer: ArrayBuffer[] = [];
       const outputs = fromOrtResults(results, transfer);
       post({ kind: 'result', id: request.id, outputs, inferenceSeconds }, transfer);

@@ -84,12 +84,15 @@ export class WorkerPool {
     return this.#idle.length;
   }
 
-  /** Runs on a free worker; the caller (the batcher) only calls this when `idleWorkers > 0`. */
-  run(inputs: Record<string, Tensor>, transfer: ArrayBuffer[]): Promise<RunResult> {
+  /**
+   * Runs `parts` (a batch's requests, joined by the worker) on a free worker; the caller (the batcher) only
+   * calls this when `idleWorkers > 0`.
+   */
+  run(parts: Record<string, Tensor>[], transfer: ArrayBuffer[]): Promise<RunResult> {
     const worker = this.#idle.pop();
     if (worker === undefined) return Promise.reject(new InferenceError('no idle inference worker'));
     const id = this.#nextId++;
-    const request: RunRequest = { id, inputs };
+    const request: RunRequest = { id, parts };
     return new Promise<RunResult>((resolve, reject) => {
       worker.pending = { resolve, reject };
       worker.pendingId = id;
