@@ -40,8 +40,5 @@ COPY --from=build /out ./
 USER 65532:65532
 EXPOSE 8080 8081
 # Pod specs pass only `args` (operator flags); the entrypoint runs the operator (docs/adr/0001).
-# An 8 MiB semi-space caps V8's young generation at 16 MiB: with 16 reconciles in flight Node 24 grows it to
-# 64 MiB, 40 MiB of RSS that an operator allocating little per pass does not need (bench:operator at 1000
-# ModelDeployments: 212 MiB converged with the default, against a 200 MiB budget). bench:operator reads
-# this line, so it runs the operator with the same flags.
-ENTRYPOINT ["node", "--max-semi-space-size=8", "/app/main.mjs"]
+# bench:operator reads this line, so it runs the operator with the same Node flags as the image.
+ENTRYPOINT ["node", "/app/main.mjs"]
