@@ -304,6 +304,11 @@ async function onlySummaries(): Promise<void> {
   console.log(JSON.stringify({ durationSeconds: SUMMARY_ROUND_SECONDS, connections, pairs: summaryPairs, summaries, met: { summariesOnVsOff: summaries.ratio >= SUMMARIES_GOAL } }));
 }
 
+/** A figure against its goal, as every goal line prints it. */
+function verdict(value: number, goal: number, atLeast: boolean): string {
+  return `${value.toFixed(2)} (goal ${atLeast ? '>=' : '<'} ${goal}: ${(atLeast ? value >= goal : value < goal) ? 'met' : 'MISSED'})`;
+}
+
 /** `--only cnn`: the CNN rows and the health probe beside them, printed as in the full run. */
 async function onlyCnn(): Promise<void> {
   log(`CNN-sized model: ${rounds} alternating rounds (in-process batches, then our runtime for ${cnnSeconds} s, ${CNN_CONNECTIONS} connections)`);
@@ -312,9 +317,9 @@ async function onlyCnn(): Promise<void> {
   const ratio = cnn.ours.requestsPerSecond / cnn.inProcess.imagesPerSecond;
   const { requestsPerSecond, cpuMicrosPerRequest } = cnn.ours;
   console.log(`ours ${requestsPerSecond} req/s (${cpuMicrosPerRequest} CPU us/req), batched in-process ${cnn.inProcess.imagesPerSecond.toFixed(1)} images/s`);
-  console.log(`CNN vs batched in-process:  ${ratio.toFixed(2)} (goal >= ${GOALS.cnnVsBatchedInProcess}: ${ratio >= GOALS.cnnVsBatchedInProcess ? 'met' : 'MISSED'})`);
+  console.log(`CNN vs batched in-process:  ${verdict(ratio, GOALS.cnnVsBatchedInProcess, true)}`);
   const healthP99Ms = cnn.health.latencyMs.p99;
-  console.log(`health p99 ms:              ${healthP99Ms} (goal < ${GOALS.healthP99Ms}: ${healthP99Ms < GOALS.healthP99Ms ? 'met' : 'MISSED'}; worst round, ${cnn.health.ok} probes)`);
+  console.log(`health p99 ms:              ${verdict(healthP99Ms, GOALS.healthP99Ms, false)}; worst round, ${cnn.health.ok} probes`);
   console.log(`load average (1 min) before/after: ${loadBefore.toFixed(2)} / ${loadavg()[0]!.toFixed(2)} on ${availableParallelism()} CPUs`);
 }
 
@@ -334,9 +339,8 @@ function printAbuse(abuse: AbuseResult): void {
       `/v2/health/live p99 ${abuse.live.latencyMs.p99} ms, max ${abuse.live.latencyMs.max} ms (${abuse.live.ok} probes, ${abuse.live.failures} failed); ` +
       `peak RSS ${abuse.peakRssMiB} MiB (idle ${abuse.idleRssMiB} MiB); abusive answers ${JSON.stringify(abuse.abusiveAnswers)}, ${abuse.abusiveMiBSent} MiB sent`,
   );
-  const verdict = (value: number, goal: number): string => `${value} (goal < ${goal}: ${value < goal ? 'met' : 'MISSED'})`;
-  console.log(`live p99 ms under abuse:    ${verdict(abuse.live.latencyMs.p99, ABUSE_GOALS.liveP99Ms)}`);
-  console.log(`peak RSS MiB under abuse:   ${verdict(abuse.peakRssMiB, abuse.rssGoalMiB)} (goal: 2 x idle + the ${ABUSE_SETTINGS.maxBodyBytes / 2 ** 20} MiB body limit)`);
+  console.log(`live p99 ms under abuse:    ${verdict(abuse.live.latencyMs.p99, ABUSE_GOALS.liveP99Ms, false)}`);
+  console.log(`peak RSS MiB under abuse:   ${verdict(abuse.peakRssMiB, abuse.rssGoalMiB, false)} (goal: 2 x idle + the ${ABUSE_SETTINGS.maxBodyBytes / 2 ** 20} MiB body limit)`);
 }
 
 async function main(): Promise<void> {
@@ -391,8 +395,6 @@ async function main(): Promise<void> {
   console.log(`health p99 while the tiny model saturates the runtime: ${tiny.healthUnderTinyLoad.latencyMs.p99} ms`);
   console.log(`load average (1 min) before/after: ${loadBefore.toFixed(2)} / ${loadAfter.toFixed(2)} on ${availableParallelism()} CPUs`);
   console.log('');
-  const verdict = (value: number, goal: number, atLeast: boolean): string =>
-    `${value.toFixed(2)} (goal ${atLeast ? '>=' : '<'} ${goal}: ${(atLeast ? value >= goal : value < goal) ? 'met' : 'MISSED'})`;
   console.log(`tiny vs seed:               ${verdict(ratios.tinyVsSeed, GOALS.tinyVsSeed, true)}`);
   console.log(`tiny vs raw:                ${verdict(ratios.tinyVsRaw, GOALS.tinyVsRaw, true)}`);
   console.log(`gRPC raw vs REST binary:    ${verdict(ratios.grpcVsRestBinary, GOALS.grpcVsRestBinary, true)}`);
