@@ -32,6 +32,8 @@ import { createLogger } from '../src/log.ts';
 import { DEFAULT_MAX_CONCURRENT_RECONCILES } from '../src/config.ts';
 import { isNotFound } from '../src/kube/errors.ts';
 import type { ModelDeployment } from '../src/api/types.ts';
+import { imageLaunch } from './image-launch.ts';
+import type { ImageLaunch } from './image-launch.ts';
 
 const { values } = parseArgs({
   options: {
@@ -63,22 +65,14 @@ function percentile(sorted: number[], p: number): number {
 
 /**
  * The operator's program: the image's bundle, made here the way the image build makes it, run with the
- * Node flags of the image's ENTRYPOINT (["node", …flags, "/app/main.mjs"]).
+ * Node flags and environment the image starts it with (bench/image-launch.ts).
  */
-function operatorEntry(): { entry?: string; nodeFlags: string[]; form: string; cleanup(): void } {
-  if (values.source) return { nodeFlags: [], form: 'source (src/main.ts)', cleanup: () => undefined };
+function operatorEntry(): { entry?: string; launch: ImageLaunch; form: string; cleanup(): void } {
+  if (values.source) return { launch: { nodeFlags: [], env: {} }, form: 'source (src/main.ts)', cleanup: () => undefined };
   const dir = mkdtempSync(join(tmpdir(), 'modelship-operator-bundle-'));
   execFileSync(process.execPath, [join(import.meta.dirname, '..', 'build', 'bundle.ts'), 'operator', dir], { stdio: 'inherit' });
-  const nodeFlags = imageNodeFlags(readFileSync(join(import.meta.dirname, '..', 'Dockerfile'), 'utf8'));
-  return { entry: join(dir, 'main.mjs'), nodeFlags, form: 'image bundle (build/bundle.ts)', cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-/** The flags between `node` and the program in a Dockerfile's exec-form ENTRYPOINT. */
-function imageNodeFlags(dockerfile: string): string[] {
-  const line = /^ENTRYPOINT (\[.*\])\s*$/m.exec(dockerfile);
-  const argv = line ? (JSON.parse(line[1]!) as string[]) : [];
-  if (argv[0] !== 'node' || argv.length < 2) throw new Error('the Dockerfile has no ENTRYPOINT ["node", …, program]');
-  return argv.slice(1, -1);
+  const launch = imageLaunch(readFileSync(join(import.meta.dirname, '..', 'Dockerfile'), 'utf8'));
+  return { entry: join(dir, 'main.mjs'), launch, form: 'image bundle (build/bundle.ts)', cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** Writes counted by what they wrote: "create deployments", "patch modeldeployments/status", … */
@@ -119,7 +113,7 @@ async function main(): Promise<void> {
       timeoutMs: 15 * 60_000,
       intervalMs: 2000,
     });
-    op = await OperatorProcess.start(cluster, { name: 'bench', ...(program.entry ? { entry: program.entry } : {}), nodeFlags: program.nodeFlags, args: [`--max-concurrent-reconciles=${WORKERS}`, '--log-level=warn'] });
+    op = await OperatorProcess.start(cluster, { name: 'bench', ...(program.entry ? { entry: program.entry } : {}), nodeFlags: program.launch.nodeFlags, env: program.launch.env, args: [`--max-concurrent-reconciles=${WORKERS}`, '--log-level=warn'] });
     const rssIdleStart = residentMemoryBytes(op.pid);
 
     // When each Deployment first appears, seen through a watch like the operator's own.
@@ -185,7 +179,8 @@ async function main(): Promise<void> {
       modelDeployments: COUNT,
       workers: WORKERS,
       operatorProgram: program.form,
-      operatorNodeFlags: program.nodeFlags,
+      operatorNodeFlags: program.launch.nodeFlags,
+      operatorEnv: program.launch.env,
       createSeconds: +(createdMs / 1000).toFixed(2),
       convergeSeconds: +(convergeMs / 1000).toFixed(2),
       baselineConvergeSeconds: +baseline.seconds.toFixed(2),

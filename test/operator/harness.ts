@@ -60,6 +60,8 @@ export interface OperatorOptions {
   entry?: string;
   /** Node's own flags, before the program (the image's ENTRYPOINT flags, for bench:operator). */
   nodeFlags?: string[];
+  /** Added to this process's environment (the image's ENV, for bench:operator). */
+  env?: Record<string, string>;
 }
 
 /** The operator as a host process (`node src/main.ts`): these suites test its behaviour, not its image (the chart suite and the demo run the image). */
@@ -93,7 +95,7 @@ export class OperatorProcess {
         `--runtime-image=${FAKE_RUNTIME_IMAGE}`,
         ...(opts.args ?? []),
       ],
-      { cwd: REPO_ROOT, stdio: ['ignore', fd, fd] },
+      { cwd: REPO_ROOT, stdio: ['ignore', fd, fd], env: { ...process.env, ...opts.env } },
     );
     closeSync(fd);
     const op = new OperatorProcess(child, logPath, metricsPort, probePort);
