@@ -3,8 +3,7 @@
  * (wrk; see bench/load/run-load.ts for why not autocannon) and the same models:
  *
  *   tiny model (linear regression, 10 features): our runtime over REST with JSON tensors, REST with the
- *   binary tensor extension and gRPC with raw contents (h2load; bench/load/run-grpc-load.ts; every call on one
- *   connection as gRPC clients send them, and spread over four for reference), a raw node:http +
+ *   binary tensor extension and gRPC with raw contents (h2load; bench/load/run-grpc-load.ts), a raw node:http +
  *   onnxruntime-node server (the stack's limit) and Flask + scikit-learn under gunicorn -w 2 (the seed
  *   baseline);
  *   CNN-sized model (light_resnet50): our runtime vs batched session.run in-process;
@@ -195,34 +194,26 @@ async function benchTiny(gunicorn: string) {
     'content-type': 'application/octet-stream',
     'inference-header-content-length': String(bodies.binary.headerLength),
   });
-  // `connections` calls in flight. A gRPC client library sends every call to one server over one channel, one
-  // HTTP/2 connection (grpc-go's ClientConn, grpc-java's ManagedChannel; Triton's clients share a cached channel
-  // unless told not to), so the goal row multiplexes them all on one connection, as REST's row opens one
-  // HTTP/1.1 connection per call in flight. Spread over 4 connections is printed beside it.
-  const grpcSpec = { url: `http://${ours.grpc}/inference.GRPCInferenceService/ModelInfer`, frameFile: bodies.grpc };
-  const grpcLoadOver = (channels: number) => (seconds = durationSeconds) =>
-    runGrpcLoad({ ...grpcSpec, connections: channels, streamsPerConnection: Math.max(1, connections / channels), durationSeconds: seconds, countOk: () => grpcOkCount(ours.base) });
-  const grpcLoad = grpcLoadOver(1);
-  const grpcSpreadLoad = grpcLoadOver(4);
+  // `connections` calls in flight over 4 HTTP/2 connections, as gRPC clients share channels.
+  const grpcSpec = { url: `http://${ours.grpc}/inference.GRPCInferenceService/ModelInfer`, frameFile: bodies.grpc, connections: 4 };
+  const grpcLoad = (seconds = durationSeconds) =>
+    runGrpcLoad({ ...grpcSpec, streamsPerConnection: Math.max(1, connections / 4), durationSeconds: seconds, countOk: () => grpcOkCount(ours.base) });
   const oursRounds: { measurement: Measurement; probe?: LoadResult }[] = [];
   const rawRounds: Measurement[] = [];
   const binaryRounds: Measurement[] = [];
   const grpcRounds: Measurement[] = [];
-  const grpcSpreadRounds: Measurement[] = [];
   try {
     await warmUp(oursLoad);
     await warmUp(rawLoad);
     await grpcLoad(3);
-    await grpcSpreadLoad(3);
     for (let round = 1; round <= rounds; round++) {
       oursRounds.push(await measure('modelship runtime', ours.server, oursLoad, healthProbe(ours.base, durationSeconds)));
       binaryRounds.push((await measure('modelship runtime, REST binary tensors', ours.server, binaryLoad)).measurement);
-      grpcRounds.push((await measure('modelship runtime, gRPC raw, one connection', ours.server, grpcLoad)).measurement);
-      grpcSpreadRounds.push((await measure('modelship runtime, gRPC raw, 4 connections', ours.server, grpcSpreadLoad)).measurement);
+      grpcRounds.push((await measure('modelship runtime, gRPC raw contents', ours.server, grpcLoad)).measurement);
       rawRounds.push((await measure('raw node:http + onnxruntime-node', raw, rawLoad)).measurement);
       log(
         `  round ${round}: ours ${oursRounds.at(-1)!.measurement.requestsPerSecond} req/s (binary ${binaryRounds.at(-1)!.requestsPerSecond}, ` +
-          `gRPC ${grpcRounds.at(-1)!.requestsPerSecond}, over 4 connections ${grpcSpreadRounds.at(-1)!.requestsPerSecond}), raw ${rawRounds.at(-1)!.requestsPerSecond} req/s`,
+          `gRPC ${grpcRounds.at(-1)!.requestsPerSecond}), raw ${rawRounds.at(-1)!.requestsPerSecond} req/s`,
       );
     }
   } finally {
@@ -252,7 +243,6 @@ async function benchTiny(gunicorn: string) {
     ours: bestOurs.measurement,
     binary: fastest(binaryRounds),
     grpc: fastest(grpcRounds),
-    grpcSpread: fastest(grpcSpreadRounds),
     healthUnderTinyLoad: bestOurs.probe!,
     raw: fastest(rawRounds),
     seed,
@@ -389,7 +379,7 @@ async function main(): Promise<void> {
   const pad = (text: string, width: number): string => text.padEnd(width);
   console.log('');
   console.log(pad('server', 44) + pad('req/s', 10) + pad('p50 ms', 10) + pad('p99 ms', 10) + pad('RSS MiB', 9) + pad('CPU us/req', 12) + 'failures');
-  for (const row of [tiny.ours, tiny.binary, tiny.grpc, tiny.grpcSpread, tiny.raw, tiny.seed, cnn.ours]) {
+  for (const row of [tiny.ours, tiny.binary, tiny.grpc, tiny.raw, tiny.seed, cnn.ours]) {
     console.log(
       pad(row.name, 44) +
         pad(String(row.requestsPerSecond), 10) +
@@ -419,7 +409,7 @@ async function main(): Promise<void> {
     durationSeconds,
     connections,
     rounds,
-    tiny: { ours: tiny.ours, restBinary: tiny.binary, grpcRaw: tiny.grpc, grpcRawOver4Connections: tiny.grpcSpread, raw: tiny.raw, seed: tiny.seed },
+    tiny: { ours: tiny.ours, restBinary: tiny.binary, grpcRaw: tiny.grpc, raw: tiny.raw, seed: tiny.seed },
     cnn: { ours: cnn.ours, batchedInProcessImagesPerSecond: cnn.inProcess.imagesPerSecond, byBatch: cnn.inProcess.byBatch },
     healthP99Ms,
     healthP99MsUnderTinyLoad: tiny.healthUnderTinyLoad.latencyMs.p99,
