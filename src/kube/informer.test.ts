@@ -69,7 +69,7 @@ test('the informer resumes its watch after a failure, relists after 410 Gone, an
   informer.start();
   const deadline = Date.now() + 5000;
   // Until the relist has been handled and the watch that continues it has reached the server: stopping at
-  // the relist's handlers alone raced that watch (seen once in CI as ['list', 'watch@10', 'watch@10', 'list']).
+  // the relist's handlers alone raced that watch (seen once in a .ci/run here as ['list', 'watch@10', 'watch@10', 'list']).
   while ((!calls.includes('update b@13') || seen.length < 5) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   await informer.stop();
   server.closeAllConnections();
