@@ -1,10 +1,9 @@
-// The gRPC layer on a real node:http2 server in this process, with small methods of its own, driven by
+// The gRPC layer on the runtime's HTTP/2 server in this process, with small methods of its own, driven by
 // hand-made HTTP/2 requests: what a gRPC library would hide (Trailers-Only, HTTP statuses, deadlines).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http2';
-import type { ClientHttp2Session, Http2Server, ServerHttp2Stream } from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import type { ClientHttp2Session } from 'node:http2';
+import { H2Server } from '../http2/h2-server.ts';
 import { dispatch } from './grpc-dispatch.ts';
 import type { DispatchOptions, GrpcMethod } from './grpc-dispatch.ts';
 import type { GrpcCall } from './grpc-call.ts';
@@ -14,7 +13,7 @@ import { frameMessage, grpcSession, rawGrpc } from '../test-support/grpc-raw.ts'
 const text = { decode: (bytes: Buffer) => ({ text: bytes.toString() }), encode: (message: object) => Buffer.from((message as { text: string }).text) };
 
 describe('gRPC dispatch', () => {
-  let server: Http2Server;
+  let server: H2Server;
   let session: ClientHttp2Session;
   const unexpected: unknown[] = [];
   const options: DispatchOptions = {
@@ -32,14 +31,18 @@ describe('gRPC dispatch', () => {
   };
 
   before(async () => {
-    server = createServer();
-    server.on('stream', (stream, headers) => dispatch(stream as ServerHttp2Stream, headers, options));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    session = grpcSession(`127.0.0.1:${(server.address() as AddressInfo).port}`);
+    server = new H2Server({
+      maxConcurrentStreams: 100,
+      maxHeaderListBytes: 16 * 1024,
+      receiveWindow: 65_535,
+      onStream: (stream) => dispatch(stream, options),
+      onUnexpected: (error) => unexpected.push(error),
+    });
+    session = grpcSession(`127.0.0.1:${await server.listen('127.0.0.1', 0)}`);
   });
   after(async () => {
     session.close();
-    await new Promise((resolve) => server.close(resolve));
+    server.stopAccepting();
   });
 
   test('a unary answer is headers, one framed message and grpc-status 0 in trailers', async () => {

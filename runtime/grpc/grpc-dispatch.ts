@@ -1,4 +1,5 @@
-import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import type { H2Stream } from '../http2/h2-stream.ts';
+import { encodeHeaderBlock } from '../http2/hpack-encoder.ts';
 import { GrpcCall } from './grpc-call.ts';
 import { GrpcError, GrpcStatus } from './grpc-errors.ts';
 import { frameMessage, MessageReader } from './grpc-framing.ts';
@@ -33,19 +34,19 @@ export interface DispatchOptions {
   unexpected: (error: unknown, call: GrpcCall) => void;
 }
 
-function ignore(): void {}
+const METHOD_NOT_ALLOWED = encodeHeaderBlock([[':status', '405'], ['allow', 'POST']]);
+const UNSUPPORTED_MEDIA_TYPE = encodeHeaderBlock([[':status', '415']]);
 
-export function dispatch(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, options: DispatchOptions): void {
-  // A reset or a broken connection surfaces as 'error'; the call just ends (GrpcCall sees the stream closed).
-  stream.on('error', ignore);
+export function dispatch(stream: H2Stream, options: DispatchOptions): void {
+  const headers = stream.headers;
   if (headers[':method'] !== 'POST') {
-    stream.respond({ ':status': 405, allow: 'POST' }, { endStream: true });
+    stream.end(METHOD_NOT_ALLOWED);
     return;
   }
   const contentType = headers['content-type'];
   if (contentType === undefined || !contentType.startsWith('application/grpc')) {
     // Not a gRPC client: a plain HTTP answer, as grpc-js gave (415).
-    stream.respond({ ':status': 415 }, { endStream: true });
+    stream.end(UNSUPPORTED_MEDIA_TYPE);
     return;
   }
   const path = headers[':path'] ?? '';
@@ -56,15 +57,15 @@ export function dispatch(stream: ServerHttp2Stream, headers: IncomingHttpHeaders
     return;
   }
   const timeout = headers['grpc-timeout'];
-  if (typeof timeout === 'string' && !call.startDeadline(timeout)) return;
+  if (timeout !== undefined && !call.startDeadline(timeout)) return;
   readRequest(call, method, options);
 }
 
 function readRequest(call: GrpcCall, method: GrpcMethod, options: DispatchOptions): void {
   const encoding = call.headers['grpc-encoding'];
-  const reader = new MessageReader(options.maxMessageBytes, typeof encoding === 'string' ? encoding : undefined);
+  const reader = new MessageReader(options.maxMessageBytes, encoding);
   options.receiving.add(call);
-  call.stream.on('data', (chunk: Buffer) => {
+  call.stream.onData = (chunk: Buffer) => {
     if (call.finished) return;
     try {
       reader.push(chunk);
@@ -72,11 +73,13 @@ function readRequest(call: GrpcCall, method: GrpcMethod, options: DispatchOption
       options.receiving.delete(call);
       call.fail(error as GrpcError);
     }
-  });
-  call.stream.on('end', () => {
+  };
+  call.stream.onEnd = () => {
     options.receiving.delete(call);
     if (!call.finished) run(call, method, reader, options);
-  });
+  };
+  // A stream reset or a connection lost while the request arrives: nothing to answer.
+  call.stream.onAbort = () => options.receiving.delete(call);
 }
 
 function run(call: GrpcCall, method: GrpcMethod, reader: MessageReader, options: DispatchOptions): void {

@@ -1,7 +1,5 @@
-import { createServer } from 'node:http2';
-import type { Http2Server, Http2Session, ServerHttp2Stream } from 'node:http2';
-import { Server } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { H2Server } from '../http2/h2-server.ts';
+import type { H2Connection } from '../http2/h2-connection.ts';
 import type { RuntimeContext } from '../server/context.ts';
 import type { ServerTimeouts } from '../server/server-timeouts.ts';
 import type { GrpcCall } from './grpc-call.ts';
@@ -19,10 +17,11 @@ import { HEALTH_SERVICE, INFERENCE_SERVICE, INFERENCE_SERVICE_NAME } from './pro
  * KServe and Triton serve it inside a cluster). Health reports SERVING for the overall server ('') and the
  * inference service exactly when REST's /v2/health/ready would answer 200.
  *
- * Served on node:http2 directly, with the small gRPC layer beside this file, not with @grpc/grpc-js's
- * Server: measured with h2load on one machine (docs/adr/0004-grpc.md), grpc-js's per-call pipeline cost
- * about 35 µs of server CPU per call above node:http2's own 25–28 µs, which put gRPC behind REST JSON
- * (55–61 µs) for the tiny model. Protobuf (de)serialisation was under 4% and stays protobufjs's.
+ * Served by the small gRPC layer beside this file on the runtime's own HTTP/2 connections (runtime/http2/),
+ * not by @grpc/grpc-js's Server nor `node:http2`: measured with h2load on one machine (docs/adr/0004-grpc.md),
+ * grpc-js's per-call pipeline cost about 35 µs of server CPU per call above node:http2's, and node:http2's
+ * per-stream machinery 25–30 µs where the runtime's connection spends a few. Protobuf (de)serialisation was
+ * under 4% and stays protobufjs's.
  */
 
 /** After GOAWAY, calls on open connections get this long to finish before their connections are closed. */
@@ -34,13 +33,19 @@ const CLOSE_GRACE_MS = 1000;
 const MAX_CONCURRENT_STREAMS = 128;
 /** The same header budget as Node's HTTP/1 parser, which REST uses (16 KiB). */
 const MAX_HEADER_LIST_BYTES = 16 * 1024;
+/**
+ * What a client may send ahead on each stream and on the connection before the server acknowledges it:
+ * 1 MiB lets a CNN-sized request (600 KB) arrive without waiting on WINDOW_UPDATEs. It bounds no memory —
+ * the request is taken as it comes, up to the message limit — just as with node:http2's smaller default.
+ */
+const RECEIVE_WINDOW_BYTES = 1024 * 1024;
 
 export class GrpcListener {
-  readonly #server: Http2Server;
+  readonly #server: H2Server;
   readonly #health = new HealthService({ '': 'NOT_SERVING', [INFERENCE_SERVICE_NAME]: 'NOT_SERVING' });
   readonly #context: RuntimeContext;
   /** Open connections, each with when its latest call began (ms since the epoch): idle ones get GOAWAY. */
-  readonly #sessions = new Map<Http2Session, { lastCallAt: number }>();
+  readonly #connections = new Map<H2Connection, { lastCallAt: number }>();
   readonly #receiving = new Set<GrpcCall>();
   readonly #sweep: NodeJS.Timeout;
   #port = 0;
@@ -48,13 +53,19 @@ export class GrpcListener {
   constructor(context: RuntimeContext, timeouts: ServerTimeouts) {
     this.#context = context;
     const options = this.#dispatchOptions();
-    this.#server = createServer({ settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS, maxHeaderListSize: MAX_HEADER_LIST_BYTES } });
-    this.#server.on('stream', (stream, headers) => {
-      const activity = this.#sessions.get(stream.session!);
-      if (activity !== undefined) activity.lastCallAt = Date.now();
-      dispatch(stream as ServerHttp2Stream, headers, options);
+    this.#server = new H2Server({
+      maxConcurrentStreams: MAX_CONCURRENT_STREAMS,
+      maxHeaderListBytes: MAX_HEADER_LIST_BYTES,
+      receiveWindow: RECEIVE_WINDOW_BYTES,
+      onConnection: (connection) => this.#connections.set(connection, { lastCallAt: Date.now() }),
+      onStream: (stream, connection) => {
+        const activity = this.#connections.get(connection);
+        if (activity !== undefined) activity.lastCallAt = Date.now();
+        dispatch(stream, options);
+      },
+      onClosed: (connection) => this.#connections.delete(connection),
+      onUnexpected: (error) => context.log.error({ err: error }, 'gRPC connection failed unexpectedly'),
     });
-    this.#server.on('session', (session) => this.#track(session));
     const sweep = (): void => {
       this.#dropSlowSenders(timeouts.requestMs);
       this.#closeIdle(timeouts.keepAliveMs);
@@ -67,16 +78,9 @@ export class GrpcListener {
   }
 
   async listen(host: string, port: number): Promise<number> {
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(port, host, () => {
-        this.#server.off('error', reject);
-        resolve();
-      });
-    });
+    this.#port = await this.#server.listen(host, port);
     // Errors of the listening socket after it is up (out of file descriptors) are logged, as node:http's are not fatal.
-    this.#server.on('error', (error) => this.#context.log.error({ err: error }, 'gRPC listener error'));
-    this.#port = (this.#server.address() as AddressInfo).port;
+    this.#server.onError((error) => this.#context.log.error({ err: error }, 'gRPC listener error'));
     return this.#port;
   }
 
@@ -90,9 +94,8 @@ export class GrpcListener {
   /** Drain, first half: stop accepting connections; calls on open connections are still served, as on REST. */
   stopAccepting(): void {
     this.refreshHealth();
-    // Http2Server.close() also sends GOAWAY on every open connection, which would refuse the calls clients
-    // still send on them while the endpoint leaves rotation; net.Server's close only stops the listening.
-    Server.prototype.close.call(this.#server);
+    // Open connections get no GOAWAY yet: clients still send calls on them while the endpoint leaves rotation.
+    this.#server.stopAccepting();
   }
 
   /**
@@ -102,12 +105,12 @@ export class GrpcListener {
    */
   async close(timeoutMs: number): Promise<void> {
     clearInterval(this.#sweep);
-    this.#server.close();
+    this.#server.stopAccepting();
     this.#health.endWatches(new GrpcError(GrpcStatus.UNAVAILABLE, 'the server is shutting down'));
-    for (const session of this.#sessions.keys()) session.close();
+    for (const connection of this.#connections.keys()) connection.close();
     const deadline = Date.now() + Math.min(timeoutMs, CLOSE_GRACE_MS);
-    while (this.#sessions.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-    for (const session of this.#sessions.keys()) session.destroy();
+    while (this.#connections.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    for (const connection of this.#connections.keys()) connection.destroy();
   }
 
   #dispatchOptions(): DispatchOptions {
@@ -133,22 +136,16 @@ export class GrpcListener {
     };
   }
 
-  #track(session: Http2Session): void {
-    this.#sessions.set(session, { lastCallAt: Date.now() });
-    session.on('error', () => undefined);
-    session.once('close', () => this.#sessions.delete(session));
-  }
-
   /**
    * A connection with no new call for the keep-alive timeout gets GOAWAY, as REST closes idle keep-alive
    * connections; calls still open on it (a health Watch) run on. Judged here, in the sweep, rather than with
    * `session.setTimeout`: node:http2 refreshes a session's timer on every frame of every stream (7 timer
-   * refreshes per unary call, about 0.1 µs each), where this costs one clock read per call.
+   * refreshes per unary call, about 0.1 µs each); this costs one clock read per call.
    */
   #closeIdle(keepAliveMs: number): void {
     const limit = Date.now() - keepAliveMs;
-    for (const [session, activity] of this.#sessions) {
-      if (activity.lastCallAt <= limit && !session.closed) session.close();
+    for (const [connection, activity] of this.#connections) {
+      if (activity.lastCallAt <= limit && !connection.closed) connection.close();
     }
   }
 

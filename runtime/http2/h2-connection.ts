@@ -1,0 +1,451 @@
+import type { Socket } from 'node:net';
+import { ConnectionError } from './connection-error.ts';
+import { FloodGuard } from './flood-guard.ts';
+import {
+  DEFAULT_WINDOW, ErrorCode, Flags, FRAME_HEADER_BYTES, FrameType, frame, goAwayFrame, headersFrames, MAX_WINDOW, rstStreamFrame, Setting,
+  SETTINGS_ACK, settingsFrame, windowUpdateFrame, writeFrameHeader,
+} from './frames.ts';
+import { FrameOutput } from './frame-output.ts';
+import { FrameReader } from './frame-reader.ts';
+import { PeerSettings } from './peer-settings.ts';
+import { HeaderBlockAssembler } from './header-block.ts';
+import type { CompletedBlock } from './header-block.ts';
+import { TABLE_SIZE_ZERO } from './hpack-encoder.ts';
+import { requestHeaders, trailersMalformation } from './request-headers.ts';
+import { H2Stream } from './h2-stream.ts';
+import type { StreamHost } from './h2-stream.ts';
+
+/**
+ * One HTTP/2 connection with prior knowledge (h2c, as gRPC clients speak to a server inside a cluster), server
+ * side: the preface and settings, request streams, both directions of flow control, and the connection-level
+ * rules of RFC 9113. What the server sends is gathered per event-loop turn and written once: every answer
+ * finished in one turn, its headers, data and trailers, leaves in one socket write.
+ *
+ * Written for the gRPC listener in place of `node:http2`, whose per-stream machinery (a Duplex per call,
+ * header objects, write and shutdown requests, trailers a turn later) cost about as much server CPU per
+ * call as the rest of a tiny model's inference together; measured in bench/README.md, ADR 0004.
+ */
+
+export interface ConnectionOptions {
+  maxConcurrentStreams: number;
+  maxHeaderListBytes: number;
+  /** The receive window offered per stream and for the connection. */
+  receiveWindow: number;
+  onStream(stream: H2Stream, connection: H2Connection): void;
+  onClose(connection: H2Connection): void;
+  /** An exception thrown by a handler: the connection ends with INTERNAL_ERROR. */
+  onUnexpected(error: unknown): void;
+}
+
+/** Control answers (PING and SETTINGS acknowledgements) are refused once this much output is unread. */
+const MAX_UNREAD_OUTPUT_BYTES = 4 * 1024 * 1024;
+/** Streams this server reset, remembered so that frames the client sent before it knew are ignored. */
+const REMEMBERED_RESETS = 64;
+
+export class H2Connection implements StreamHost {
+  readonly socket: Socket;
+  readonly #options: ConnectionOptions;
+  readonly #streams = new Map<number, H2Stream>();
+  readonly #headerBlocks: HeaderBlockAssembler;
+  readonly #resetsReceived = new FloodGuard(1000, 100);
+  readonly #controlFrames = new FloodGuard(10_000, 5_000);
+  readonly #resetByUs: number[] = [];
+  readonly #reader = new FrameReader();
+  readonly #output: FrameOutput;
+  readonly #peer = new PeerSettings();
+  #settingsSeen = false;
+  #lastStreamId = 0;
+  /** Set once GOAWAY is sent: streams above it are refused, and the socket ends when the rest finish. */
+  #goAwayLastId: number | undefined;
+  #closed = false;
+  /** What the client still accepts on the connection, and streams waiting for it or for their own window. */
+  #sendWindow = DEFAULT_WINDOW;
+  readonly #blocked = new Set<H2Stream>();
+  /** What the client may still send on the connection, and what it sent since the last WINDOW_UPDATE. */
+  #receiveWindow: number;
+  #unacknowledged = 0;
+
+  constructor(socket: Socket, options: ConnectionOptions) {
+    this.socket = socket;
+    this.#options = options;
+    this.#headerBlocks = new HeaderBlockAssembler(options.maxHeaderListBytes);
+    this.#receiveWindow = options.receiveWindow;
+    this.#output = new FrameOutput(socket);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.#onSocketData(chunk));
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => this.#onSocketClose());
+    this.#queue(
+      settingsFrame([
+        [Setting.MAX_CONCURRENT_STREAMS, options.maxConcurrentStreams],
+        [Setting.INITIAL_WINDOW_SIZE, options.receiveWindow],
+        [Setting.MAX_HEADER_LIST_SIZE, options.maxHeaderListBytes],
+        [Setting.ENABLE_PUSH, 0],
+      ]),
+    );
+    if (options.receiveWindow > DEFAULT_WINDOW) this.#queue(windowUpdateFrame(0, options.receiveWindow - DEFAULT_WINDOW));
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get openStreams(): number {
+    return this.#streams.size;
+  }
+
+  /** GOAWAY with NO_ERROR: streams already begun run to their end, then the socket ends. */
+  close(): void {
+    if (this.#closed) return;
+    if (this.#goAwayLastId === undefined) {
+      this.#goAwayLastId = this.#lastStreamId;
+      this.#queue(goAwayFrame(this.#lastStreamId, ErrorCode.NO_ERROR));
+    }
+    this.#endIfDone();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  // StreamHost: what streams send.
+
+  sendHeaderBlock(stream: H2Stream, block: Buffer, endStream: boolean): void {
+    if (endStream && stream.pending.length > 0) {
+      stream.pendingTrailers = block;
+      return;
+    }
+    // The size update goes first in the next block on the wire, whichever stream it belongs to.
+    if (this.#peer.tableSizeUpdate) {
+      this.#peer.tableSizeUpdate = false;
+      block = Buffer.concat([TABLE_SIZE_ZERO, block]);
+    }
+    this.#queue(headersFrames(stream.id, block, endStream, this.#peer.maxFrameSize));
+    if (endStream) this.#endFramed(stream);
+  }
+
+  sendData(stream: H2Stream, data: Buffer, trailers: Buffer | undefined): void {
+    stream.pending.push(data);
+    if (trailers !== undefined) stream.pendingTrailers = trailers;
+    this.#drain(stream);
+  }
+
+  resetStream(stream: H2Stream, code: number): void {
+    this.#queue(rstStreamFrame(stream.id, code));
+    this.#rememberReset(stream.id);
+    this.#remove(stream);
+  }
+
+  // Reading.
+
+  #onSocketData(chunk: Buffer): void {
+    if (this.#closed) return;
+    this.#output.reading = true;
+    try {
+      this.#reader.push(chunk, this.#onFrame, () => !this.#closed);
+    } catch (error) {
+      if (error instanceof ConnectionError) this.#fail(error.code, error.message);
+      else {
+        this.#fail(ErrorCode.INTERNAL_ERROR, 'internal error');
+        this.#options.onUnexpected(error);
+      }
+    } finally {
+      this.#output.reading = false;
+      this.#output.flush();
+    }
+  }
+
+  readonly #onFrame = (type: number, flags: number, streamId: number, payload: Buffer): void => this.#frame(type, flags, streamId, payload);
+
+  #frame(type: number, flags: number, streamId: number, payload: Buffer): void {
+    if (!this.#settingsSeen) {
+      if (type !== FrameType.SETTINGS || (flags & Flags.ACK) !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'the first frame is not SETTINGS');
+      this.#settingsSeen = true;
+    }
+    if (this.#headerBlocks.inProgress && type !== FrameType.CONTINUATION) {
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'a header block is interrupted by another frame');
+    }
+    switch (type) {
+      case FrameType.DATA:
+        return this.#onData(flags, streamId, payload);
+      case FrameType.HEADERS:
+      case FrameType.CONTINUATION: {
+        const block = type === FrameType.HEADERS ? this.#headerBlocks.headers(flags, streamId, payload) : this.#headerBlocks.continuation(flags, streamId, payload);
+        if (block !== undefined) this.#onHeaderBlock(block);
+        return;
+      }
+      case FrameType.PRIORITY:
+        return this.#onPriority(streamId, payload);
+      case FrameType.RST_STREAM:
+        return this.#onRstStream(streamId, payload);
+      case FrameType.SETTINGS:
+        return this.#onSettings(flags, streamId, payload);
+      case FrameType.PUSH_PROMISE:
+        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'a client may not send PUSH_PROMISE');
+      case FrameType.PING:
+        return this.#onPing(flags, streamId, payload);
+      case FrameType.GOAWAY:
+        if (streamId !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'GOAWAY on a stream');
+        return;
+      case FrameType.WINDOW_UPDATE:
+        return this.#onWindowUpdate(streamId, payload);
+      default:
+        // Unknown frame types are ignored (RFC 9113, 4.1), within the control-frame rate.
+        if (!this.#controlFrames.take(1)) throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'too many frames of unknown types');
+    }
+  }
+
+  #onData(flags: number, streamId: number, payload: Buffer): void {
+    if (streamId === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'DATA on stream 0');
+    // The whole frame, padding included, counts against the windows (RFC 9113, 6.9.1).
+    if (payload.length > this.#receiveWindow) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'DATA beyond the connection window');
+    this.#receiveWindow -= payload.length;
+    this.#unacknowledged += payload.length;
+    if (this.#unacknowledged >= this.#options.receiveWindow / 2) {
+      this.#queue(windowUpdateFrame(0, this.#unacknowledged));
+      this.#receiveWindow += this.#unacknowledged;
+      this.#unacknowledged = 0;
+    }
+    const data = withoutPadding(flags, payload);
+    const stream = this.#streams.get(streamId);
+    if (stream === undefined) return this.#onFrameForClosedStream(streamId, 'DATA');
+    if (stream.remoteEnded) return this.#streamError(stream, ErrorCode.STREAM_CLOSED);
+    if (payload.length > stream.receiveWindow) return this.#streamError(stream, ErrorCode.FLOW_CONTROL_ERROR);
+    stream.receiveWindow -= payload.length;
+    stream.bodyBytes += data.length;
+    const endStream = (flags & Flags.END_STREAM) !== 0;
+    if (data.length > 0) stream.onData?.(data);
+    else if (!endStream && !this.#controlFrames.take(1)) throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'too many empty frames');
+    // The handler may have answered and closed the stream.
+    if (this.#streams.get(streamId) !== stream) return;
+    if (endStream) return this.#remoteEnd(stream);
+    stream.unacknowledged += payload.length;
+    if (stream.unacknowledged >= this.#options.receiveWindow / 2) {
+      this.#queue(windowUpdateFrame(stream.id, stream.unacknowledged));
+      stream.receiveWindow += stream.unacknowledged;
+      stream.unacknowledged = 0;
+    }
+  }
+
+  #onHeaderBlock(block: CompletedBlock): void {
+    const existing = this.#streams.get(block.streamId);
+    if (existing !== undefined) return this.#onTrailers(existing, block);
+    if (block.streamId <= this.#lastStreamId) throw new ConnectionError(ErrorCode.STREAM_CLOSED, `HEADERS on closed stream ${block.streamId}`);
+    if (block.streamId % 2 === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `a client stream with the even identifier ${block.streamId}`);
+    this.#lastStreamId = block.streamId;
+    const refusal = this.#goAwayLastId === undefined ? this.#refusal(block) : ErrorCode.REFUSED_STREAM;
+    if (refusal !== undefined) {
+      this.#queue(rstStreamFrame(block.streamId, refusal));
+      this.#rememberReset(block.streamId);
+      return;
+    }
+    const headers = requestHeaders(block.fields);
+    if (typeof headers === 'string') {
+      this.#queue(rstStreamFrame(block.streamId, ErrorCode.PROTOCOL_ERROR));
+      this.#rememberReset(block.streamId);
+      return;
+    }
+    const stream = new H2Stream(this, block.streamId, headers, this.#peer.initialWindow, this.#options.receiveWindow);
+    this.#streams.set(stream.id, stream);
+    this.#options.onStream(stream, this);
+    if (block.endStream && this.#streams.get(stream.id) === stream) this.#remoteEnd(stream);
+  }
+
+  /** Why a new stream is refused at once, if it is. */
+  #refusal(block: CompletedBlock): number | undefined {
+    if (block.selfDependent) return ErrorCode.PROTOCOL_ERROR;
+    // Over the header list limit: ENHANCE_YOUR_CALM, which gRPC clients report as RESOURCE_EXHAUSTED.
+    if (block.oversize) return ErrorCode.ENHANCE_YOUR_CALM;
+    if (this.#streams.size >= this.#options.maxConcurrentStreams) return ErrorCode.REFUSED_STREAM;
+    return undefined;
+  }
+
+  #onTrailers(stream: H2Stream, block: CompletedBlock): void {
+    if (stream.remoteEnded) return this.#streamError(stream, ErrorCode.STREAM_CLOSED);
+    if (!block.endStream || block.oversize || trailersMalformation(block.fields) !== undefined) return this.#streamError(stream, ErrorCode.PROTOCOL_ERROR);
+    this.#remoteEnd(stream);
+  }
+
+  #remoteEnd(stream: H2Stream): void {
+    const declared = stream.headers['content-length'];
+    if (declared !== undefined && Number(declared) !== stream.bodyBytes) return this.#streamError(stream, ErrorCode.PROTOCOL_ERROR);
+    stream.remoteEnd();
+    if (stream.endFramed) this.#remove(stream);
+  }
+
+  #onPriority(streamId: number, payload: Buffer): void {
+    if (streamId === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'PRIORITY on stream 0');
+    if (!this.#controlFrames.take(1)) throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'too many PRIORITY frames');
+    const stream = this.#streams.get(streamId);
+    if (payload.length !== 5) {
+      if (stream !== undefined) this.#streamError(stream, ErrorCode.FRAME_SIZE_ERROR);
+      else this.#queue(rstStreamFrame(streamId, ErrorCode.FRAME_SIZE_ERROR));
+      return;
+    }
+    if ((payload.readUInt32BE(0) & 0x7fffffff) === streamId) {
+      if (stream !== undefined) this.#streamError(stream, ErrorCode.PROTOCOL_ERROR);
+      else this.#queue(rstStreamFrame(streamId, ErrorCode.PROTOCOL_ERROR));
+    }
+  }
+
+  #onRstStream(streamId: number, payload: Buffer): void {
+    if (streamId === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'RST_STREAM on stream 0');
+    if (payload.length !== 4) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'RST_STREAM is not 4 octets');
+    if (streamId > this.#lastStreamId) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `RST_STREAM on idle stream ${streamId}`);
+    if (!this.#resetsReceived.take(1)) throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'too many streams reset');
+    const stream = this.#streams.get(streamId);
+    if (stream === undefined) return;
+    this.#remove(stream);
+    stream.abort();
+  }
+
+  #onSettings(flags: number, streamId: number, payload: Buffer): void {
+    if (streamId !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'SETTINGS on a stream');
+    if ((flags & Flags.ACK) !== 0) {
+      if (payload.length !== 0) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'a SETTINGS acknowledgement with a payload');
+      return;
+    }
+    this.#peer.apply(payload, (delta) => {
+      for (const stream of this.#streams.values()) {
+        stream.sendWindow += delta;
+        if (stream.sendWindow > MAX_WINDOW) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'a stream window above 2^31-1');
+      }
+    });
+    this.#controlAnswer(SETTINGS_ACK);
+    for (const stream of [...this.#blocked]) this.#drain(stream);
+  }
+
+  #onPing(flags: number, streamId: number, payload: Buffer): void {
+    if (streamId !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'PING on a stream');
+    if (payload.length !== 8) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'PING is not 8 octets');
+    if ((flags & Flags.ACK) === 0) this.#controlAnswer(frame(FrameType.PING, Flags.ACK, 0, payload));
+  }
+
+  #onWindowUpdate(streamId: number, payload: Buffer): void {
+    if (payload.length !== 4) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'WINDOW_UPDATE is not 4 octets');
+    const increment = payload.readUInt32BE(0) & 0x7fffffff;
+    if (streamId === 0) {
+      if (increment === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'a WINDOW_UPDATE of 0');
+      this.#sendWindow += increment;
+      if (this.#sendWindow > MAX_WINDOW) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'the connection window above 2^31-1');
+      for (const stream of [...this.#blocked]) this.#drain(stream);
+      return;
+    }
+    if (streamId > this.#lastStreamId) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `WINDOW_UPDATE on idle stream ${streamId}`);
+    const stream = this.#streams.get(streamId);
+    if (stream === undefined) return;
+    if (increment === 0) return this.#streamError(stream, ErrorCode.PROTOCOL_ERROR);
+    stream.sendWindow += increment;
+    if (stream.sendWindow > MAX_WINDOW) return this.#streamError(stream, ErrorCode.FLOW_CONTROL_ERROR);
+    this.#drain(stream);
+  }
+
+  /** DATA for a stream no longer open: ignored if this server reset it, STREAM_CLOSED otherwise. */
+  #onFrameForClosedStream(streamId: number, what: string): void {
+    if (this.#resetByUs.includes(streamId)) return;
+    if (streamId > this.#lastStreamId) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `${what} on idle stream ${streamId}`);
+    this.#queue(rstStreamFrame(streamId, ErrorCode.STREAM_CLOSED));
+    this.#rememberReset(streamId);
+  }
+
+  #streamError(stream: H2Stream, code: number): void {
+    if (stream.isReset) return;
+    this.resetStream(stream, code);
+    stream.abort();
+  }
+
+  // Sending.
+
+  /** Sends what the windows allow of a stream's pending data, then its trailers. */
+  #drain(stream: H2Stream): void {
+    while (stream.pending.length > 0) {
+      const allowed = Math.min(stream.sendWindow, this.#sendWindow, this.#peer.maxFrameSize);
+      const data = stream.pending[0]!;
+      if (allowed <= 0 && data.length > 0) {
+        this.#blocked.add(stream);
+        return;
+      }
+      const piece = data.length <= allowed ? data : data.subarray(0, allowed);
+      if (piece === data) stream.pending.shift();
+      else stream.pending[0] = data.subarray(allowed);
+      stream.sendWindow -= piece.length;
+      this.#sendWindow -= piece.length;
+      const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
+      writeFrameHeader(header, 0, piece.length, FrameType.DATA, 0, stream.id);
+      this.#queue(header);
+      if (piece.length > 0) this.#queue(piece);
+    }
+    this.#blocked.delete(stream);
+    const trailers = stream.pendingTrailers;
+    if (trailers !== undefined) {
+      stream.pendingTrailers = undefined;
+      this.sendHeaderBlock(stream, trailers, true);
+    }
+  }
+
+  #endFramed(stream: H2Stream): void {
+    stream.endFramed = true;
+    if (stream.remoteEnded) this.#remove(stream);
+    else {
+      // The answer is complete while the request still arrives: tell the client to stop sending (RFC 9113, 8.1).
+      this.#queue(rstStreamFrame(stream.id, ErrorCode.NO_ERROR));
+      this.#rememberReset(stream.id);
+      this.#remove(stream);
+    }
+  }
+
+  #remove(stream: H2Stream): void {
+    if (!this.#streams.delete(stream.id)) return;
+    this.#blocked.delete(stream);
+    stream.pending.length = 0;
+    this.#endIfDone();
+  }
+
+  #rememberReset(streamId: number): void {
+    this.#resetByUs.push(streamId);
+    if (this.#resetByUs.length > REMEMBERED_RESETS) this.#resetByUs.shift();
+  }
+
+  #controlAnswer(answer: Buffer): void {
+    if (!this.#controlFrames.take(1) || this.socket.writableLength > MAX_UNREAD_OUTPUT_BYTES) {
+      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'too many control frames');
+    }
+    this.#queue(answer);
+  }
+
+  #queue(bytes: Buffer): void {
+    this.#output.queue(bytes);
+  }
+
+  #endIfDone(): void {
+    if (this.#goAwayLastId === undefined || this.#streams.size > 0 || this.#closed) return;
+    this.#output.flush();
+    this.socket.end();
+  }
+
+  #fail(code: number, message: string): void {
+    if (this.#closed) return;
+    this.#queue(goAwayFrame(this.#lastStreamId, code, message));
+    this.#goAwayLastId = this.#lastStreamId;
+    this.#output.flush();
+    this.socket.end();
+    this.#onSocketClose();
+  }
+
+  #onSocketClose(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const streams = [...this.#streams.values()];
+    this.#streams.clear();
+    this.#blocked.clear();
+    for (const stream of streams) stream.abort();
+    this.#options.onClose(this);
+  }
+}
+
+function withoutPadding(flags: number, payload: Buffer): Buffer {
+  if ((flags & Flags.PADDED) === 0) return payload;
+  const padding = payload[0];
+  if (padding === undefined || padding >= payload.length) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'padding as long as the frame');
+  return payload.subarray(1, payload.length - padding);
+}
