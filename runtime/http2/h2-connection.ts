@@ -2,15 +2,16 @@ import type { Socket } from 'node:net';
 import { ConnectionError } from './connection-error.ts';
 import { FloodGuard } from './flood-guard.ts';
 import {
-  DEFAULT_WINDOW, ErrorCode, Flags, FRAME_HEADER_BYTES, FrameType, frame, goAwayFrame, headersFrames, MAX_WINDOW, rstStreamFrame, Setting,
-  SETTINGS_ACK, settingsFrame, windowUpdateFrame, writeFrameHeader,
+  DEFAULT_WINDOW, ErrorCode, Flags, FrameType, frame, goAwayFrame, MAX_WINDOW, rstStreamFrame, Setting, SETTINGS_ACK, settingsFrame,
+  windowUpdateFrame,
 } from './frames.ts';
 import { FrameOutput } from './frame-output.ts';
 import { FrameReader } from './frame-reader.ts';
 import { PeerSettings } from './peer-settings.ts';
 import { HeaderBlockAssembler } from './header-block.ts';
 import type { CompletedBlock } from './header-block.ts';
-import { TABLE_SIZE_ZERO } from './hpack-encoder.ts';
+import { Outbound } from './outbound.ts';
+import { ReceiveWindow } from './receive-window.ts';
 import { requestHeaders, trailersMalformation } from './request-headers.ts';
 import { H2Stream } from './h2-stream.ts';
 import type { StreamHost } from './h2-stream.ts';
@@ -58,19 +59,16 @@ export class H2Connection implements StreamHost {
   /** Set once GOAWAY is sent: streams above it are refused, and the socket ends when the rest finish. */
   #goAwayLastId: number | undefined;
   #closed = false;
-  /** What the client still accepts on the connection, and streams waiting for it or for their own window. */
-  #sendWindow = DEFAULT_WINDOW;
-  readonly #blocked = new Set<H2Stream>();
-  /** What the client may still send on the connection, and what it sent since the last WINDOW_UPDATE. */
-  #receiveWindow: number;
-  #unacknowledged = 0;
+  readonly #outbound: Outbound;
+  readonly #receiveWindow: ReceiveWindow;
 
   constructor(socket: Socket, options: ConnectionOptions) {
     this.socket = socket;
     this.#options = options;
     this.#headerBlocks = new HeaderBlockAssembler(options.maxHeaderListBytes);
-    this.#receiveWindow = options.receiveWindow;
+    this.#receiveWindow = new ReceiveWindow(options.receiveWindow);
     this.#output = new FrameOutput(socket);
+    this.#outbound = new Outbound(this.#output, this.#peer, (stream) => this.#endFramed(stream));
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.#onSocketData(chunk));
     socket.on('error', () => socket.destroy());
@@ -111,23 +109,11 @@ export class H2Connection implements StreamHost {
   // StreamHost: what streams send.
 
   sendHeaderBlock(stream: H2Stream, block: Buffer, endStream: boolean): void {
-    if (endStream && stream.pending.length > 0) {
-      stream.pendingTrailers = block;
-      return;
-    }
-    // The size update goes first in the next block on the wire, whichever stream it belongs to.
-    if (this.#peer.tableSizeUpdate) {
-      this.#peer.tableSizeUpdate = false;
-      block = Buffer.concat([TABLE_SIZE_ZERO, block]);
-    }
-    this.#queue(headersFrames(stream.id, block, endStream, this.#peer.maxFrameSize));
-    if (endStream) this.#endFramed(stream);
+    this.#outbound.headerBlock(stream, block, endStream);
   }
 
   sendData(stream: H2Stream, data: Buffer, trailers: Buffer | undefined): void {
-    stream.pending.push(data);
-    if (trailers !== undefined) stream.pendingTrailers = trailers;
-    this.#drain(stream);
+    this.#outbound.data(stream, data, trailers);
   }
 
   resetStream(stream: H2Stream, code: number): void {
@@ -198,20 +184,14 @@ export class H2Connection implements StreamHost {
   #onData(flags: number, streamId: number, payload: Buffer): void {
     if (streamId === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'DATA on stream 0');
     // The whole frame, padding included, counts against the windows (RFC 9113, 6.9.1).
-    if (payload.length > this.#receiveWindow) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'DATA beyond the connection window');
-    this.#receiveWindow -= payload.length;
-    this.#unacknowledged += payload.length;
-    if (this.#unacknowledged >= this.#options.receiveWindow / 2) {
-      this.#queue(windowUpdateFrame(0, this.#unacknowledged));
-      this.#receiveWindow += this.#unacknowledged;
-      this.#unacknowledged = 0;
-    }
+    if (!this.#receiveWindow.take(payload.length)) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'DATA beyond the connection window');
+    const increment = this.#receiveWindow.release();
+    if (increment > 0) this.#queue(windowUpdateFrame(0, increment));
     const data = withoutPadding(flags, payload);
     const stream = this.#streams.get(streamId);
     if (stream === undefined) return this.#onFrameForClosedStream(streamId, 'DATA');
     if (stream.remoteEnded) return this.#streamError(stream, ErrorCode.STREAM_CLOSED);
-    if (payload.length > stream.receiveWindow) return this.#streamError(stream, ErrorCode.FLOW_CONTROL_ERROR);
-    stream.receiveWindow -= payload.length;
+    if (!stream.receiveWindow.take(payload.length)) return this.#streamError(stream, ErrorCode.FLOW_CONTROL_ERROR);
     stream.bodyBytes += data.length;
     const endStream = (flags & Flags.END_STREAM) !== 0;
     if (data.length > 0) stream.onData?.(data);
@@ -219,12 +199,8 @@ export class H2Connection implements StreamHost {
     // The handler may have answered and closed the stream.
     if (this.#streams.get(streamId) !== stream) return;
     if (endStream) return this.#remoteEnd(stream);
-    stream.unacknowledged += payload.length;
-    if (stream.unacknowledged >= this.#options.receiveWindow / 2) {
-      this.#queue(windowUpdateFrame(stream.id, stream.unacknowledged));
-      stream.receiveWindow += stream.unacknowledged;
-      stream.unacknowledged = 0;
-    }
+    const streamIncrement = stream.receiveWindow.release();
+    if (streamIncrement > 0) this.#queue(windowUpdateFrame(stream.id, streamIncrement));
   }
 
   #onHeaderBlock(block: CompletedBlock): void {
@@ -245,7 +221,7 @@ export class H2Connection implements StreamHost {
       this.#rememberReset(block.streamId);
       return;
     }
-    const stream = new H2Stream(this, block.streamId, headers, this.#peer.initialWindow, this.#options.receiveWindow);
+    const stream = new H2Stream(this, block.streamId, headers, this.#peer.initialWindow, new ReceiveWindow(this.#options.receiveWindow));
     this.#streams.set(stream.id, stream);
     this.#options.onStream(stream, this);
     if (block.endStream && this.#streams.get(stream.id) === stream) this.#remoteEnd(stream);
@@ -312,7 +288,7 @@ export class H2Connection implements StreamHost {
       }
     });
     this.#controlAnswer(SETTINGS_ACK);
-    for (const stream of [...this.#blocked]) this.#drain(stream);
+    this.#outbound.resumeAll();
   }
 
   #onPing(flags: number, streamId: number, payload: Buffer): void {
@@ -326,10 +302,7 @@ export class H2Connection implements StreamHost {
     const increment = payload.readUInt32BE(0) & 0x7fffffff;
     if (streamId === 0) {
       if (increment === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'a WINDOW_UPDATE of 0');
-      this.#sendWindow += increment;
-      if (this.#sendWindow > MAX_WINDOW) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'the connection window above 2^31-1');
-      for (const stream of [...this.#blocked]) this.#drain(stream);
-      return;
+      return this.#outbound.growConnectionWindow(increment);
     }
     if (streamId > this.#lastStreamId) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `WINDOW_UPDATE on idle stream ${streamId}`);
     const stream = this.#streams.get(streamId);
@@ -337,7 +310,7 @@ export class H2Connection implements StreamHost {
     if (increment === 0) return this.#streamError(stream, ErrorCode.PROTOCOL_ERROR);
     stream.sendWindow += increment;
     if (stream.sendWindow > MAX_WINDOW) return this.#streamError(stream, ErrorCode.FLOW_CONTROL_ERROR);
-    this.#drain(stream);
+    this.#outbound.resume(stream);
   }
 
   /** DATA for a stream no longer open: ignored if this server reset it, STREAM_CLOSED otherwise. */
@@ -356,35 +329,7 @@ export class H2Connection implements StreamHost {
 
   // Sending.
 
-  /** Sends what the windows allow of a stream's pending data, then its trailers. */
-  #drain(stream: H2Stream): void {
-    while (stream.pending.length > 0) {
-      const allowed = Math.min(stream.sendWindow, this.#sendWindow, this.#peer.maxFrameSize);
-      const data = stream.pending[0]!;
-      if (allowed <= 0 && data.length > 0) {
-        this.#blocked.add(stream);
-        return;
-      }
-      const piece = data.length <= allowed ? data : data.subarray(0, allowed);
-      if (piece === data) stream.pending.shift();
-      else stream.pending[0] = data.subarray(allowed);
-      stream.sendWindow -= piece.length;
-      this.#sendWindow -= piece.length;
-      const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
-      writeFrameHeader(header, 0, piece.length, FrameType.DATA, 0, stream.id);
-      this.#queue(header);
-      if (piece.length > 0) this.#queue(piece);
-    }
-    this.#blocked.delete(stream);
-    const trailers = stream.pendingTrailers;
-    if (trailers !== undefined) {
-      stream.pendingTrailers = undefined;
-      this.sendHeaderBlock(stream, trailers, true);
-    }
-  }
-
   #endFramed(stream: H2Stream): void {
-    stream.endFramed = true;
     if (stream.remoteEnded) this.#remove(stream);
     else {
       // The answer is complete while the request still arrives: tell the client to stop sending (RFC 9113, 8.1).
@@ -396,8 +341,7 @@ export class H2Connection implements StreamHost {
 
   #remove(stream: H2Stream): void {
     if (!this.#streams.delete(stream.id)) return;
-    this.#blocked.delete(stream);
-    stream.pending.length = 0;
+    this.#outbound.forget(stream);
     this.#endIfDone();
   }
 
@@ -437,7 +381,7 @@ export class H2Connection implements StreamHost {
     this.#closed = true;
     const streams = [...this.#streams.values()];
     this.#streams.clear();
-    this.#blocked.clear();
+    for (const stream of streams) this.#outbound.forget(stream);
     for (const stream of streams) stream.abort();
     this.#options.onClose(this);
   }

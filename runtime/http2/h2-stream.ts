@@ -1,3 +1,4 @@
+import type { ReceiveWindow } from './receive-window.ts';
 import type { RequestHeaders } from './request-headers.ts';
 
 /**
@@ -27,9 +28,7 @@ export class H2Stream {
   onAbort: (() => void) | undefined;
   /** Flow control, kept by the connection: what the client still accepts, and what it may still send. */
   sendWindow: number;
-  receiveWindow: number;
-  /** Request octets taken since the last WINDOW_UPDATE for this stream. */
-  unacknowledged = 0;
+  readonly receiveWindow: ReceiveWindow;
   /** Request body octets so far, checked against content-length. */
   bodyBytes = 0;
   /** Data waiting for window, in order, and the trailers that follow it. */
@@ -42,7 +41,7 @@ export class H2Stream {
   #reset = false;
   readonly #host: StreamHost;
 
-  constructor(host: StreamHost, id: number, headers: RequestHeaders, sendWindow: number, receiveWindow: number) {
+  constructor(host: StreamHost, id: number, headers: RequestHeaders, sendWindow: number, receiveWindow: ReceiveWindow) {
     this.#host = host;
     this.id = id;
     this.headers = headers;
