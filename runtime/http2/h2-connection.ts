@@ -42,6 +42,8 @@ export interface ConnectionOptions {
 const MAX_UNREAD_OUTPUT_BYTES = 4 * 1024 * 1024;
 /** Streams this server reset, remembered so that frames the client sent before it knew are ignored. */
 const REMEMBERED_RESETS = 64;
+/** After this server ends a connection, the client has this long to close its side before the socket is destroyed. */
+const END_GRACE_MS = 5000;
 
 export class H2Connection implements StreamHost {
   readonly socket: Socket;
@@ -73,7 +75,7 @@ export class H2Connection implements StreamHost {
     socket.on('data', (chunk: Buffer) => this.#onSocketData(chunk));
     socket.on('error', () => socket.destroy());
     socket.on('close', () => this.#onSocketClose());
-    this.#queue(
+    this.#output.queue(
       settingsFrame([
         [Setting.MAX_CONCURRENT_STREAMS, options.maxConcurrentStreams],
         [Setting.INITIAL_WINDOW_SIZE, options.receiveWindow],
@@ -81,7 +83,7 @@ export class H2Connection implements StreamHost {
         [Setting.ENABLE_PUSH, 0],
       ]),
     );
-    if (options.receiveWindow > DEFAULT_WINDOW) this.#queue(windowUpdateFrame(0, options.receiveWindow - DEFAULT_WINDOW));
+    if (options.receiveWindow > DEFAULT_WINDOW) this.#output.queue(windowUpdateFrame(0, options.receiveWindow - DEFAULT_WINDOW));
   }
 
   get closed(): boolean {
@@ -97,7 +99,7 @@ export class H2Connection implements StreamHost {
     if (this.#closed) return;
     if (this.#goAwayLastId === undefined) {
       this.#goAwayLastId = this.#lastStreamId;
-      this.#queue(goAwayFrame(this.#lastStreamId, ErrorCode.NO_ERROR));
+      this.#output.queue(goAwayFrame(this.#lastStreamId, ErrorCode.NO_ERROR));
     }
     this.#endIfDone();
   }
@@ -117,7 +119,7 @@ export class H2Connection implements StreamHost {
   }
 
   resetStream(stream: H2Stream, code: number): void {
-    this.#queue(rstStreamFrame(stream.id, code));
+    this.#output.queue(rstStreamFrame(stream.id, code));
     this.#rememberReset(stream.id);
     this.#remove(stream);
   }
@@ -186,7 +188,7 @@ export class H2Connection implements StreamHost {
     // The whole frame, padding included, counts against the windows (RFC 9113, 6.9.1).
     if (!this.#receiveWindow.take(payload.length)) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'DATA beyond the connection window');
     const increment = this.#receiveWindow.release();
-    if (increment > 0) this.#queue(windowUpdateFrame(0, increment));
+    if (increment > 0) this.#output.queue(windowUpdateFrame(0, increment));
     const data = withoutPadding(flags, payload);
     const stream = this.#streams.get(streamId);
     if (stream === undefined) return this.#onFrameForClosedStream(streamId, 'DATA');
@@ -200,7 +202,7 @@ export class H2Connection implements StreamHost {
     if (this.#streams.get(streamId) !== stream) return;
     if (endStream) return this.#remoteEnd(stream);
     const streamIncrement = stream.receiveWindow.release();
-    if (streamIncrement > 0) this.#queue(windowUpdateFrame(stream.id, streamIncrement));
+    if (streamIncrement > 0) this.#output.queue(windowUpdateFrame(stream.id, streamIncrement));
   }
 
   #onHeaderBlock(block: CompletedBlock): void {
@@ -211,13 +213,13 @@ export class H2Connection implements StreamHost {
     this.#lastStreamId = block.streamId;
     const refusal = this.#goAwayLastId === undefined ? this.#refusal(block) : ErrorCode.REFUSED_STREAM;
     if (refusal !== undefined) {
-      this.#queue(rstStreamFrame(block.streamId, refusal));
+      this.#output.queue(rstStreamFrame(block.streamId, refusal));
       this.#rememberReset(block.streamId);
       return;
     }
     const headers = requestHeaders(block.fields);
     if (typeof headers === 'string') {
-      this.#queue(rstStreamFrame(block.streamId, ErrorCode.PROTOCOL_ERROR));
+      this.#output.queue(rstStreamFrame(block.streamId, ErrorCode.PROTOCOL_ERROR));
       this.#rememberReset(block.streamId);
       return;
     }
@@ -255,12 +257,12 @@ export class H2Connection implements StreamHost {
     const stream = this.#streams.get(streamId);
     if (payload.length !== 5) {
       if (stream !== undefined) this.#streamError(stream, ErrorCode.FRAME_SIZE_ERROR);
-      else this.#queue(rstStreamFrame(streamId, ErrorCode.FRAME_SIZE_ERROR));
+      else this.#output.queue(rstStreamFrame(streamId, ErrorCode.FRAME_SIZE_ERROR));
       return;
     }
     if ((payload.readUInt32BE(0) & 0x7fffffff) === streamId) {
       if (stream !== undefined) this.#streamError(stream, ErrorCode.PROTOCOL_ERROR);
-      else this.#queue(rstStreamFrame(streamId, ErrorCode.PROTOCOL_ERROR));
+      else this.#output.queue(rstStreamFrame(streamId, ErrorCode.PROTOCOL_ERROR));
     }
   }
 
@@ -317,7 +319,7 @@ export class H2Connection implements StreamHost {
   #onFrameForClosedStream(streamId: number, what: string): void {
     if (this.#resetByUs.includes(streamId)) return;
     if (streamId > this.#lastStreamId) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `${what} on idle stream ${streamId}`);
-    this.#queue(rstStreamFrame(streamId, ErrorCode.STREAM_CLOSED));
+    this.#output.queue(rstStreamFrame(streamId, ErrorCode.STREAM_CLOSED));
     this.#rememberReset(streamId);
   }
 
@@ -333,7 +335,7 @@ export class H2Connection implements StreamHost {
     if (stream.remoteEnded) this.#remove(stream);
     else {
       // The answer is complete while the request still arrives: tell the client to stop sending (RFC 9113, 8.1).
-      this.#queue(rstStreamFrame(stream.id, ErrorCode.NO_ERROR));
+      this.#output.queue(rstStreamFrame(stream.id, ErrorCode.NO_ERROR));
       this.#rememberReset(stream.id);
       this.#remove(stream);
     }
@@ -354,25 +356,27 @@ export class H2Connection implements StreamHost {
     if (!this.#controlFrames.take(1) || this.socket.writableLength > MAX_UNREAD_OUTPUT_BYTES) {
       throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'too many control frames');
     }
-    this.#queue(answer);
-  }
-
-  #queue(bytes: Buffer): void {
-    this.#output.queue(bytes);
+    this.#output.queue(answer);
   }
 
   #endIfDone(): void {
     if (this.#goAwayLastId === undefined || this.#streams.size > 0 || this.#closed) return;
+    this.#endSocket();
+  }
+
+  /** Ends this side; a client that does not close its side within the grace is cut off. */
+  #endSocket(): void {
+    if (this.socket.writableEnded) return;
     this.#output.flush();
     this.socket.end();
+    setTimeout(() => this.socket.destroy(), END_GRACE_MS).unref();
   }
 
   #fail(code: number, message: string): void {
     if (this.#closed) return;
-    this.#queue(goAwayFrame(this.#lastStreamId, code, message));
+    this.#output.queue(goAwayFrame(this.#lastStreamId, code, message));
     this.#goAwayLastId = this.#lastStreamId;
-    this.#output.flush();
-    this.socket.end();
+    this.#endSocket();
     this.#onSocketClose();
   }
 
