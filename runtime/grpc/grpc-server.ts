@@ -138,9 +138,8 @@ export class GrpcListener {
 
   /**
    * A connection with no new call for the keep-alive timeout gets GOAWAY, as REST closes idle keep-alive
-   * connections; calls still open on it (a health Watch) run on. Judged here, in the sweep, rather than with
-   * `session.setTimeout`: node:http2 refreshes a session's timer on every frame of every stream (7 timer
-   * refreshes per unary call, about 0.1 µs each); this costs one clock read per call.
+   * connections; calls still open on it (a health Watch) run on. Judged here, in the sweep, from the time each
+   * connection's latest call began: one clock read per call, rather than a timer refreshed per frame.
    */
   #closeIdle(keepAliveMs: number): void {
     const limit = Date.now() - keepAliveMs;

@@ -6,7 +6,7 @@ import { GrpcError, GrpcStatus } from './grpc-errors.ts';
  * grpc.health.v1 (https://github.com/grpc/grpc/blob/master/doc/health-checking.md): Check answers a
  * service's status (NOT_FOUND for a service it does not know), Watch sends the status now and again on
  * every change until the client goes away, List gives them all. The same behaviour as the grpc-node team's
- * grpc-health-check package, which served it before the listener moved to node:http2.
+ * grpc-health-check package, which served it while the listener was grpc-js's.
  */
 
 export type ServingStatus = 'SERVING' | 'NOT_SERVING';

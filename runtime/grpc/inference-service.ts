@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders } from 'node:http2';
+import type { RequestHeaders } from '../http2/request-headers.ts';
 import { modelConfigDocument } from '../model/model-config.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import type { RuntimeContext } from '../server/context.ts';
@@ -21,7 +21,7 @@ import type { ModelAddressRequest, ModelInferRequest, ModelInferResponse } from 
  * operator's rollout analysis judges gRPC traffic like REST traffic.
  */
 
-type Metadata = IncomingHttpHeaders;
+type Metadata = RequestHeaders;
 
 /** The handlers by method name, as grpc_predict_v2.proto names them. */
 export function inferenceService(context: RuntimeContext): Record<string, UnaryHandler> {
