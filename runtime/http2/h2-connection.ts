@@ -90,10 +90,6 @@ export class H2Connection implements StreamHost {
     return this.#closed;
   }
 
-  get openStreams(): number {
-    return this.#streams.size;
-  }
-
   /** GOAWAY with NO_ERROR: streams already begun run to their end, then the socket ends. */
   close(): void {
     if (this.#closed) return;
