@@ -34,7 +34,7 @@ function exchange(session: ClientHttp2Session, path: string, body?: Buffer): Pro
 
 const dataBytes = (frames: ReceivedFrame[]): number => frames.reduce((sum, f) => sum + f.payload.length, 0);
 
-describe('HTTP/2 connection: flow control with a real client', () => {
+describe('HTTP/2 connection: flow control, and close() seen by a real client', () => {
   let t: TestServer;
   const sessions: ClientHttp2Session[] = [];
   const open = (settings: { initialWindowSize?: number } = {}): ClientHttp2Session => {
@@ -86,6 +86,41 @@ describe('HTTP/2 connection: flow control with a real client', () => {
       client.close();
     }
   });
+
+  test('DATA still arriving for a stream already answered counts against the connection window, which is reopened', async () => {
+    const client = await RawH2Client.open(t.port, []);
+    try {
+      // /nowhere is answered 404 at its headers: the server resets the rest of the request with NO_ERROR.
+      client.send(requestFrame(1, '/nowhere', false));
+      const reset = await client.next(isFrame(FrameType.RST_STREAM, 1));
+      assert.equal(errorCode(reset), ErrorCode.NO_ERROR);
+      const chunk = pattern(16 * 1024);
+      client.send(...Array.from({ length: 192 }, () => frame(FrameType.DATA, 0, 1, chunk)));
+      await client.barrier();
+      assert.deepEqual(client.received(isFrame(FrameType.GOAWAY)), []);
+      const reopened = client.received(isFrame(FrameType.WINDOW_UPDATE, 0)).reduce((sum, f) => sum + f.payload.readUInt32BE(0), 0);
+      assert.ok(reopened >= 3 * 1024 * 1024 - 1024 * 1024, `the connection window reopened by ${reopened}`);
+      client.send(requestFrame(3, '/echo', true));
+      await client.next((f) => f.type === FrameType.HEADERS && f.streamId === 3 && (f.flags & Flags.END_STREAM) !== 0);
+    } finally {
+      client.close();
+    }
+  });
+
+  test('close() seen by node:http2: goaway NO_ERROR naming the open stream, whose answer still arrives, then the session closes', async () => {
+    t.held.clear();
+    const session = open();
+    const goAway = new Promise<[number, number]>((resolve) => session.on('goaway', (code, lastStreamId) => resolve([code, lastStreamId])));
+    const closed = new Promise<void>((resolve) => session.on('close', resolve));
+    const answer = exchange(session, '/never');
+    await until(() => t.held.size === 1);
+    for (const connection of t.server.connections) connection.close();
+    assert.deepEqual(await goAway, [ErrorCode.NO_ERROR, 1]);
+    t.held.get(1)!.answer(OK_HEADERS, Buffer.from('still here'), DONE_TRAILERS);
+    const received = await answer;
+    assert.deepEqual([received.body.toString(), received.trailers?.['x-done']], ['still here', 'yes']);
+    await closed;
+  });
 });
 
 describe('HTTP/2 connection: frame sizes, PING, SETTINGS, close and resets', () => {
@@ -123,7 +158,7 @@ describe('HTTP/2 connection: frame sizes, PING, SETTINGS, close and resets', () 
     const client = await open([[Setting.MAX_FRAME_SIZE, 16_383]]);
     const goAway = await client.next(isFrame(FrameType.GOAWAY));
     assert.equal(errorCode(goAway), ErrorCode.PROTOCOL_ERROR);
-    await client.closed;
+    await client.closedWithin();
   });
 
   test('a PING gets an ACK with the same 8 octets, a PING ACK gets nothing, and each SETTINGS gets an ACK', async () => {
@@ -151,7 +186,7 @@ describe('HTTP/2 connection: frame sizes, PING, SETTINGS, close and resets', () 
     const refused = await client.next(isFrame(FrameType.RST_STREAM));
     assert.deepEqual([refused.streamId, errorCode(refused)], [3, ErrorCode.REFUSED_STREAM]);
     t.held.get(1)!.answer(OK_HEADERS, Buffer.from('late'), DONE_TRAILERS);
-    await client.closed;
+    await client.closedWithin();
     const stream1 = client.received((f) => f.streamId === 1).map((f) => [f.type, f.flags]);
     assert.deepEqual(stream1, [[FrameType.HEADERS, Flags.END_HEADERS], [FrameType.DATA, 0], [FrameType.HEADERS, Flags.END_HEADERS | Flags.END_STREAM]]);
     assert.equal(client.received(isFrame(FrameType.DATA, 1))[0]!.payload.toString(), 'late');

@@ -23,7 +23,7 @@ export class RawH2Client {
   readonly frames: ReceivedFrame[] = [];
   /** Resolves once the server has closed (or reset) the connection. */
   readonly closed: Promise<void>;
-  #pending = Buffer.alloc(0);
+  #pending: Buffer = Buffer.alloc(0);
   #cursor = 0;
   #changed: (() => void)[] = [];
   #ended = false;
@@ -76,6 +76,17 @@ export class RawH2Client {
           resolve();
         });
       });
+    }
+  }
+
+  /** Resolves once the server has closed the connection; rejects if it has not within `timeoutMs`. */
+  async closedWithin(timeoutMs = 5000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('the server kept the connection open')), timeoutMs)));
+    try {
+      await Promise.race([this.closed, late]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
