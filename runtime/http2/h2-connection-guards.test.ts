@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:http2';
 import { ErrorCode, Flags, FrameType, PREFACE, Setting, frame, rstStreamFrame, settingsFrame, SETTINGS_ACK } from './frames.ts';
-import { encodeInteger } from './hpack-encoder.ts';
+import { encodeHeaderBlock, encodeInteger } from './hpack-encoder.ts';
 import { RawH2Client, errorCode, isFrame, requestFrame } from '../test-support/h2-raw.ts';
 import { DONE_TRAILERS, OK_HEADERS, startTestServer, until } from '../test-support/h2-test-server.ts';
 import type { TestServer } from '../test-support/h2-test-server.ts';
@@ -58,13 +58,17 @@ describe('HTTP/2 connection: guards against hostile clients', () => {
     assert.equal(client.received(isFrame(FrameType.GOAWAY)).length, 0);
   });
 
-  test('a stream over maxConcurrentStreams gets REFUSED_STREAM; the others are still answered, and the freed slots reused', async () => {
+  test('a stream over maxConcurrentStreams gets REFUSED_STREAM, its late body and trailers ignored; the others are still answered, the freed slots reused', async () => {
     t.held.clear();
     const client = await open();
     client.send(requestFrame(1, '/never', true), requestFrame(3, '/never', true), requestFrame(5, '/never', true), requestFrame(7, '/never', true));
     const refused = await client.next(isFrame(FrameType.RST_STREAM));
     assert.deepEqual([refused.streamId, errorCode(refused)], [7, ErrorCode.REFUSED_STREAM]);
     assert.deepEqual([...t.held.keys()], [1, 3, 5]);
+    // What the client sent on stream 7 before it saw the refusal, body and trailers, is ignored (RFC 9113, 5.1).
+    client.send(frame(FrameType.DATA, 0, 7, Buffer.from('body')), frame(FrameType.HEADERS, Flags.END_HEADERS | Flags.END_STREAM, 7, encodeHeaderBlock([['x-trailer', 'late']])));
+    await client.barrier();
+    assert.deepEqual(client.received(isFrame(FrameType.GOAWAY)), []);
     for (const stream of t.held.values()) stream.answer(OK_HEADERS, Buffer.from(`answer ${stream.id}`), DONE_TRAILERS);
     for (const id of [1, 3, 5]) {
       await client.next(endsStream(id));
