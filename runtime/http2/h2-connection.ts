@@ -204,6 +204,8 @@ export class H2Connection implements StreamHost {
   #onHeaderBlock(block: CompletedBlock): void {
     const existing = this.#streams.get(block.streamId);
     if (existing !== undefined) return this.#onTrailers(existing, block);
+    // Trailers sent before the client saw this server's RST_STREAM are ignored (RFC 9113, 5.1); decoded all the same.
+    if (this.#resetByUs.includes(block.streamId)) return;
     if (block.streamId <= this.#lastStreamId) throw new ConnectionError(ErrorCode.STREAM_CLOSED, `HEADERS on closed stream ${block.streamId}`);
     if (block.streamId % 2 === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `a client stream with the even identifier ${block.streamId}`);
     this.#lastStreamId = block.streamId;
