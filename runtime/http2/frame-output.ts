@@ -6,6 +6,12 @@ import type { Socket } from 'node:net';
  * finished in one turn — headers, data and trailers of each — leaves in one socket write.
  */
 const CONCAT_LIMIT_BYTES = 64 * 1024;
+/**
+ * Above this much written but unsent, the connection stops reading until the client has taken it: a client
+ * that sends requests and never reads the answers makes the server hold at most this much more (node:http2
+ * bounds the same with its session memory limit).
+ */
+const UNSENT_HIGH_WATER_BYTES = 1024 * 1024;
 
 export class FrameOutput {
   readonly #socket: Socket;
@@ -42,6 +48,10 @@ export class FrameOutput {
       socket.cork();
       for (const piece of out) socket.write(piece);
       socket.uncork();
+    }
+    if (socket.writableLength > UNSENT_HIGH_WATER_BYTES && !socket.isPaused()) {
+      socket.pause();
+      socket.once('drain', () => socket.resume());
     }
   }
 }

@@ -4,7 +4,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:http2';
-import { ErrorCode, Flags, FrameType, PREFACE, Setting, frame, rstStreamFrame, settingsFrame, SETTINGS_ACK } from './frames.ts';
+import { connect as connectTcp } from 'node:net';
+import { ErrorCode, Flags, FrameType, MAX_WINDOW, PREFACE, Setting, frame, rstStreamFrame, settingsFrame, SETTINGS_ACK, windowUpdateFrame } from './frames.ts';
+import { H2Server } from './h2-server.ts';
 import { encodeHeaderBlock, encodeInteger } from './hpack-encoder.ts';
 import { RawH2Client, errorCode, isFrame, requestFrame } from '../test-support/h2-raw.ts';
 import { DONE_TRAILERS, OK_HEADERS, startTestServer, until } from '../test-support/h2-test-server.ts';
@@ -136,6 +138,48 @@ describe('HTTP/2 connection: rapid reset', () => {
       assert.equal(answer, '0001020304');
     } finally {
       session.destroy();
+    }
+  });
+
+});
+
+describe('HTTP/2 connection: a client that does not read', () => {
+  const unexpected: unknown[] = [];
+  after(() => assert.deepEqual(unexpected, []));
+
+  test('a client that sends requests and never reads the answers stops being read once 1 MiB lies unsent', async () => {
+    let answered = 0;
+    const server = new H2Server({
+      maxConcurrentStreams: 100,
+      maxHeaderListBytes: 16 * 1024,
+      receiveWindow: 65_535,
+      onStream: (stream) => {
+        answered++;
+        stream.onEnd = () => stream.answer(OK_HEADERS, Buffer.alloc(1024 * 1024), DONE_TRAILERS);
+      },
+      onUnexpected: (error) => unexpected.push(error),
+    });
+    const port = await server.listen('127.0.0.1', 0);
+    // Flow control would stop the answers at 64 KiB; this client opens every window as wide as it goes.
+    const socket = connectTcp(port, '127.0.0.1');
+    socket.pause();
+    try {
+      socket.write(Buffer.concat([PREFACE, settingsFrame([[Setting.INITIAL_WINDOW_SIZE, MAX_WINDOW]]), windowUpdateFrame(0, MAX_WINDOW - 65_535)]));
+      // 200 requests for 1 MiB each, a few at a time, so that the server gets to read between them.
+      for (let id = 1; id < 400; id += 20) {
+        const batch: Buffer[] = [];
+        for (let next = id; next < id + 20; next += 2) batch.push(requestFrame(next, '/big', true));
+        socket.write(Buffer.concat(batch));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      // What the kernel buffers on loopback plus 1 MiB: tens of answers, not the 200 asked for.
+      assert.ok(answered > 0 && answered < 100, `${answered} requests were read and answered`);
+      socket.resume();
+      await until(() => answered === 200, 20_000);
+    } finally {
+      socket.destroy();
+      server.stopAccepting();
     }
   });
 });
