@@ -14,10 +14,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { modelshipCacheDir, sharedBuild } from '../lib/build-cache.ts';
 import { fileExists, go, moduleDir } from '../lib/go-module.ts';
+import { runAsScript } from '../lib/go-command.ts';
 
 /** What the errors of a missing Go name. */
 const WHAT = 'Flux';
@@ -83,13 +83,4 @@ async function ensure(onProgress: (line: string) => void): Promise<FluxBuild> {
   return { binaries, crdFiles };
 }
 
-const isMain = process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
-if (isMain) {
-  try {
-    const build = await ensureFlux((line) => process.stderr.write(`${line}\n`));
-    process.stdout.write(`${path.dirname(build.binaries['source-controller'])}\n`);
-  } catch (err) {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  }
-}
+await runAsScript(import.meta.url, async (onProgress) => path.dirname((await ensureFlux(onProgress)).binaries['source-controller']));

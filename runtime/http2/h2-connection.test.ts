@@ -4,32 +4,19 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:http2';
-import type { ClientHttp2Session, IncomingHttpHeaders } from 'node:http2';
+import type { ClientHttp2Session } from 'node:http2';
 import { ErrorCode, Flags, FrameType, Setting, frame, rstStreamFrame, settingsFrame, windowUpdateFrame } from './frames.ts';
 import { RawH2Client, errorCode, isFrame, requestFrame } from '../test-support/h2-raw.ts';
+import { streamAnswer } from '../test-support/grpc-raw.ts';
 import type { ReceivedFrame } from '../test-support/h2-raw.ts';
 import { DONE_TRAILERS, OK_HEADERS, pattern, sha256, startTestServer, until } from '../test-support/h2-test-server.ts';
 import type { TestServer } from '../test-support/h2-test-server.ts';
 
-interface Exchange {
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-  trailers: IncomingHttpHeaders | undefined;
-}
-
-function exchange(session: ClientHttp2Session, path: string, body?: Buffer): Promise<Exchange> {
+function exchange(session: ClientHttp2Session, path: string, body?: Buffer): ReturnType<typeof streamAnswer> {
   const stream = session.request({ ':method': 'POST', ':path': path });
-  const chunks: Buffer[] = [];
-  let headers: IncomingHttpHeaders = {};
-  let trailers: IncomingHttpHeaders | undefined;
-  stream.on('response', (received) => (headers = received));
-  stream.on('trailers', (received) => (trailers = received));
-  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  stream.on('error', () => undefined);
   stream.end(body);
-  return new Promise((resolve, reject) => {
-    stream.on('error', reject);
-    stream.on('end', () => resolve({ headers, body: Buffer.concat(chunks), trailers }));
-  });
+  return streamAnswer(stream);
 }
 
 const dataBytes = (frames: ReceivedFrame[]): number => frames.reduce((sum, f) => sum + f.payload.length, 0);

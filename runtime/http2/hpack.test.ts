@@ -14,32 +14,30 @@ const hex = (text: string): Buffer => Buffer.from(text.replace(/\s+/g, ''), 'hex
 const LIMIT = 16 * 1024;
 
 describe('HPACK decoder', () => {
-  test('RFC 7541 C.3: three requests without Huffman coding share one dynamic table', () => {
-    const decoder = new HpackDecoder();
-    assert.deepEqual(decoder.decode(hex('8286 8441 0f77 7777 2e65 7861 6d70 6c65 2e63 6f6d'), LIMIT).fields, [
-      [':method', 'GET'], [':scheme', 'http'], [':path', '/'], [':authority', 'www.example.com'],
-    ]);
-    assert.deepEqual(decoder.decode(hex('8286 84be 5808 6e6f 2d63 6163 6865'), LIMIT).fields, [
-      [':method', 'GET'], [':scheme', 'http'], [':path', '/'], [':authority', 'www.example.com'], ['cache-control', 'no-cache'],
-    ]);
-    assert.deepEqual(
-      decoder.decode(hex('8287 85bf 400a 6375 7374 6f6d 2d6b 6579 0c63 7573 746f 6d2d 7661 6c75 65'), LIMIT).fields,
-      [[':method', 'GET'], [':scheme', 'https'], [':path', '/index.html'], [':authority', 'www.example.com'], ['custom-key', 'custom-value']],
-    );
-  });
-
-  test('RFC 7541 C.4: the same requests with Huffman-coded strings', () => {
-    const decoder = new HpackDecoder();
-    assert.deepEqual(decoder.decode(hex('8286 8441 8cf1 e3c2 e5f2 3a6b a0ab 90f4 ff'), LIMIT).fields, [
-      [':method', 'GET'], [':scheme', 'http'], [':path', '/'], [':authority', 'www.example.com'],
-    ]);
-    assert.deepEqual(decoder.decode(hex('8286 84be 5886 a8eb 1064 9cbf'), LIMIT).fields, [
-      [':method', 'GET'], [':scheme', 'http'], [':path', '/'], [':authority', 'www.example.com'], ['cache-control', 'no-cache'],
-    ]);
-    assert.deepEqual(decoder.decode(hex('8287 85bf 4088 25a8 49e9 5ba9 7d7f 8925 a849 e95b b8e8 b4bf'), LIMIT).fields, [
-      [':method', 'GET'], [':scheme', 'https'], [':path', '/index.html'], [':authority', 'www.example.com'], ['custom-key', 'custom-value'],
-    ]);
-  });
+  /** RFC 7541's three example requests (C.3 and C.4), as decoded. */
+  const EXAMPLE_REQUESTS = [
+    [[':method', 'GET'], [':scheme', 'http'], [':path', '/'], [':authority', 'www.example.com']],
+    [[':method', 'GET'], [':scheme', 'http'], [':path', '/'], [':authority', 'www.example.com'], ['cache-control', 'no-cache']],
+    [[':method', 'GET'], [':scheme', 'https'], [':path', '/index.html'], [':authority', 'www.example.com'], ['custom-key', 'custom-value']],
+  ];
+  const EXAMPLES = {
+    'C.3: three requests without Huffman coding share one dynamic table': [
+      '8286 8441 0f77 7777 2e65 7861 6d70 6c65 2e63 6f6d',
+      '8286 84be 5808 6e6f 2d63 6163 6865',
+      '8287 85bf 400a 6375 7374 6f6d 2d6b 6579 0c63 7573 746f 6d2d 7661 6c75 65',
+    ],
+    'C.4: the same requests with Huffman-coded strings': [
+      '8286 8441 8cf1 e3c2 e5f2 3a6b a0ab 90f4 ff',
+      '8286 84be 5886 a8eb 1064 9cbf',
+      '8287 85bf 4088 25a8 49e9 5ba9 7d7f 8925 a849 e95b b8e8 b4bf',
+    ],
+  };
+  for (const [title, blocks] of Object.entries(EXAMPLES)) {
+    test(`RFC 7541 ${title}`, () => {
+      const decoder = new HpackDecoder();
+      assert.deepEqual(blocks.map((block) => decoder.decode(hex(block), LIMIT).fields), EXAMPLE_REQUESTS);
+    });
+  }
 
   test('entries are evicted oldest first; an index past the table is a decoding error', () => {
     // A 100-octet table holds one of these 32 + 10 + 12 octet entries at a time (RFC 7541, 4.1).

@@ -1,7 +1,7 @@
 // A gRPC call made by hand over node:http2, for tests that need what a gRPC library hides: the HTTP status,
 // whether the status came as Trailers-Only, a request that never ends or a body cut short.
 import { connect } from 'node:http2';
-import type { ClientHttp2Session, IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http2';
+import type { ClientHttp2Session, ClientHttp2Stream, IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http2';
 import { frameMessage } from '../grpc/grpc-framing.ts';
 
 export interface RawGrpcAnswer {
@@ -37,28 +37,31 @@ export function rawGrpc(session: ClientHttp2Session, path: string, request: RawG
     te: 'trailers',
     ...request.headers,
   }, { endStream: false });
+  stream.on('error', () => undefined);
+  if (request.body !== undefined) stream.write(request.body);
+  if (!request.keepOpen) stream.end();
+  return streamAnswer(stream).then(({ headers, trailers, body }) => {
+    const status = trailers?.['grpc-status'] ?? headers['grpc-status'];
+    const message = trailers?.['grpc-message'] ?? headers['grpc-message'];
+    return {
+      headers,
+      trailers,
+      body,
+      code: status === undefined ? undefined : Number(status),
+      message: typeof message === 'string' ? decodeURIComponent(message) : undefined,
+    };
+  });
+}
+
+/** What a client stream received, once it closes: the response headers, the trailers if any, the body. */
+export function streamAnswer(stream: ClientHttp2Stream): Promise<{ headers: IncomingHttpHeaders; trailers: IncomingHttpHeaders | undefined; body: Buffer }> {
   const chunks: Buffer[] = [];
   let headers: IncomingHttpHeaders = {};
   let trailers: IncomingHttpHeaders | undefined;
   stream.on('response', (received) => (headers = received));
   stream.on('trailers', (received) => (trailers = received));
   stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-  stream.on('error', () => undefined);
-  if (request.body !== undefined) stream.write(request.body);
-  if (!request.keepOpen) stream.end();
-  return new Promise((resolve) => {
-    stream.on('close', () => {
-      const status = trailers?.['grpc-status'] ?? headers['grpc-status'];
-      const message = trailers?.['grpc-message'] ?? headers['grpc-message'];
-      resolve({
-        headers,
-        trailers,
-        body: Buffer.concat(chunks),
-        code: status === undefined ? undefined : Number(status),
-        message: typeof message === 'string' ? decodeURIComponent(message) : undefined,
-      });
-    });
-  });
+  return new Promise((resolve) => stream.on('close', () => resolve({ headers, trailers, body: Buffer.concat(chunks) })));
 }
 
 export { frameMessage };
