@@ -71,7 +71,7 @@ test('the runtime image carries only the packages it cannot bundle, onnxruntime 
   const packages = await readdir(join(runtime.rootfs, 'app', 'node_modules'));
   for (const external of ['onnxruntime-node', 'onnxruntime-common', '@grpc', 'protobufjs']) assert.ok(packages.includes(external), external);
   // Bundled (express, the AWS SDK) or never imported by the runtime (the Kubernetes client; grpc-js, which
-  // only tests use as a client since the runtime serves gRPC on node:http2).
+  // only tests use as a client since the runtime serves gRPC on its own HTTP/2 server).
   for (const absent of ['@kubernetes', '@aws-sdk', 'express', 'adm-zip', 'global-agent', 'grpc-health-check']) assert.ok(!packages.includes(absent), absent);
   assert.deepEqual(await readdir(join(runtime.rootfs, 'app', 'node_modules', '@grpc')), ['proto-loader']);
   const platforms = join(runtime.rootfs, 'app', 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6');
