@@ -40,10 +40,10 @@ export class GrpcCall {
   #streaming = false;
   #deadline: NodeJS.Timeout | undefined;
 
-  constructor(stream: H2Stream, headers: RequestHeaders, path: string) {
+  constructor(stream: H2Stream) {
     this.stream = stream;
-    this.headers = headers;
-    this.path = path;
+    this.headers = stream.headers;
+    this.path = stream.headers[':path'] ?? '';
   }
 
   /** Answered, failed, or gone: nothing more can be sent. */

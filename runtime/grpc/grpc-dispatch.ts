@@ -49,8 +49,8 @@ export function dispatch(stream: H2Stream, options: DispatchOptions): void {
     stream.end(UNSUPPORTED_MEDIA_TYPE);
     return;
   }
-  const path = headers[':path'] ?? '';
-  const call = new GrpcCall(stream, headers, path);
+  const call = new GrpcCall(stream);
+  const path = call.path;
   const method = options.methods.get(path);
   if (method === undefined) {
     call.fail(new GrpcError(GrpcStatus.UNIMPLEMENTED, `The server does not implement the method ${path}`));

@@ -126,7 +126,7 @@ export class H2Connection implements StreamHost {
     if (this.#closed) return;
     this.#output.reading = true;
     try {
-      this.#reader.push(chunk, this.#onFrame, () => !this.#closed);
+      this.#reader.push(chunk, this.#onFrame, this.#open);
     } catch (error) {
       if (error instanceof ConnectionError) this.#fail(error.code, error.message);
       else {
@@ -140,6 +140,7 @@ export class H2Connection implements StreamHost {
   }
 
   readonly #onFrame = (type: number, flags: number, streamId: number, payload: Buffer): void => this.#frame(type, flags, streamId, payload);
+  readonly #open = (): boolean => !this.#closed;
 
   #frame(type: number, flags: number, streamId: number, payload: Buffer): void {
     if (!this.#settingsSeen) {
