@@ -9,6 +9,7 @@ import type { DispatchOptions, GrpcMethod } from './grpc-dispatch.ts';
 import type { GrpcCall } from './grpc-call.ts';
 import { GrpcError, GrpcStatus } from './grpc-errors.ts';
 import { frameMessage, grpcSession, rawGrpc } from '../test-support/grpc-raw.ts';
+import { LargeBodyGate } from '../server/large-body-gate.ts';
 
 const text = { decode: (bytes: Buffer) => ({ text: bytes.toString() }), encode: (message: object) => Buffer.from((message as { text: string }).text) };
 
@@ -18,6 +19,8 @@ describe('gRPC dispatch', () => {
   const unexpected: unknown[] = [];
   const options: DispatchOptions = {
     maxMessageBytes: 64,
+    largeMessages: new LargeBodyGate(64),
+    largeMessageBytes: 65_535,
     receiving: new Set<GrpcCall>(),
     unexpected: (error) => unexpected.push(error),
     methods: new Map<string, GrpcMethod>([

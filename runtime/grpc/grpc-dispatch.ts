@@ -3,6 +3,9 @@ import { encodeHeaderBlock } from '../http2/hpack-encoder.ts';
 import { GrpcCall } from './grpc-call.ts';
 import { GrpcError, GrpcStatus } from './grpc-errors.ts';
 import { frameMessage, MessageReader } from './grpc-framing.ts';
+import { MessageAdmission } from './message-admission.ts';
+import type { LargeBodyGate } from '../server/large-body-gate.ts';
+import { freeWholeBuffer } from '../free-buffer.ts';
 
 /**
  * From an HTTP/2 stream to a handler: checks the request is a gRPC call, finds the method by its path,
@@ -17,6 +20,10 @@ export type UnaryHandler = (request: any, call: GrpcCall) => object | Promise<ob
 export type StreamingHandler = (request: any, call: GrpcCall, send: (message: object) => void) => void;
 
 export interface GrpcMethod {
+  /**
+   * What decode returns may hold views into the message; handlers read them only in their synchronous part,
+   * after which a large message is freed (as REST frees a decoded body: inference-endpoint.ts).
+   */
   decode: (message: Buffer) => object;
   encode: (message: object) => Uint8Array;
   /** Encodes straight into a whole message frame, sparing the copy `frameMessage` makes (infer-response-frame.ts). */
@@ -28,6 +35,9 @@ export interface GrpcMethod {
 export interface DispatchOptions {
   methods: ReadonlyMap<string, GrpcMethod>;
   maxMessageBytes: number;
+  /** Shared with REST: request messages larger than `largeMessageBytes` wait for it (message-admission.ts). */
+  largeMessages: LargeBodyGate;
+  largeMessageBytes: number;
   /** Calls whose request has not fully arrived: the listener ends those slower than its request timeout. */
   receiving: Set<GrpcCall>;
   /** Called with errors that are not GrpcErrors: the client gets INTERNAL, the log gets the stack. */
@@ -64,34 +74,48 @@ export function dispatch(stream: H2Stream, options: DispatchOptions): void {
 function readRequest(call: GrpcCall, method: GrpcMethod, options: DispatchOptions): void {
   const encoding = call.headers['grpc-encoding'];
   const reader = new MessageReader(options.maxMessageBytes, encoding);
+  const admission = new MessageAdmission(call.stream, options.largeMessages, options.largeMessageBytes);
   options.receiving.add(call);
   call.stream.onData = (chunk: Buffer) => {
     if (call.finished) return;
     try {
       reader.push(chunk);
+      // Every method takes one request message: a second is refused as it starts rather than kept.
+      if (reader.messages.length > 1 || (reader.messages.length === 1 && !reader.atBoundary)) throw tooManyMessages(call, method);
+      if (reader.firstDeclaredBytes >= 0) admission.check(reader.firstDeclaredBytes);
     } catch (error) {
       options.receiving.delete(call);
+      admission.finish();
       call.fail(error as GrpcError);
     }
   };
   call.stream.onEnd = () => {
     options.receiving.delete(call);
     if (!call.finished) run(call, method, reader, options);
+    admission.finish();
   };
   // A stream reset or a connection lost while the request arrives: nothing to answer.
   call.stream.onAbort = () => options.receiving.delete(call);
 }
 
-function run(call: GrpcCall, method: GrpcMethod, reader: MessageReader, options: DispatchOptions): void {
+function tooManyMessages(call: GrpcCall, method: GrpcMethod): GrpcError {
   const kind = method.streaming === undefined ? 'unary' : 'server streaming';
-  if (reader.messages.length !== 1 || !reader.atBoundary) {
-    const what = reader.messages.length === 0 ? 'no request message' : 'more than one request message';
-    call.fail(new GrpcError(GrpcStatus.UNIMPLEMENTED, `Received ${what} for ${kind} method ${call.path}`));
+  return new GrpcError(GrpcStatus.UNIMPLEMENTED, `Received more than one request message for ${kind} method ${call.path}`);
+}
+
+/** Messages from this size are freed once their call's handler has read them (inference-endpoint.ts says why). */
+const FREE_READ_MESSAGE_FROM_BYTES = 64 * 1024;
+
+function run(call: GrpcCall, method: GrpcMethod, reader: MessageReader, options: DispatchOptions): void {
+  if (reader.messages.length === 0) {
+    const kind = method.streaming === undefined ? 'unary' : 'server streaming';
+    call.fail(new GrpcError(GrpcStatus.UNIMPLEMENTED, `Received no request message for ${kind} method ${call.path}`));
     return;
   }
+  const message = reader.messages[0]!;
   let request: object;
   try {
-    request = method.decode(reader.messages[0]!);
+    request = method.decode(message);
   } catch {
     call.fail(new GrpcError(GrpcStatus.INTERNAL, 'Error deserializing request'));
     return;
@@ -99,14 +123,16 @@ function run(call: GrpcCall, method: GrpcMethod, reader: MessageReader, options:
   const failed = (error: unknown): void => failWith(call, error, options);
   try {
     if (method.streaming !== undefined) {
-      method.streaming(request, call, (message) => call.send(frameMessage(method.encode(message))));
+      method.streaming(request, call, (answer) => call.send(frameMessage(method.encode(answer))));
       return;
     }
     const answer = method.unary!(request, call);
-    if (answer instanceof Promise) answer.then((message) => answerWith(call, method, message, options), failed);
+    if (answer instanceof Promise) answer.then((reply) => answerWith(call, method, reply, options), failed);
     else answerWith(call, method, answer, options);
   } catch (error) {
     failed(error);
+  } finally {
+    if (message.byteLength >= FREE_READ_MESSAGE_FROM_BYTES) freeWholeBuffer(message);
   }
 }
 

@@ -29,6 +29,8 @@ export function frameMessage(message: Uint8Array): Buffer {
 export class MessageReader {
   /** Messages read whole so far, in order. */
   readonly messages: Buffer[] = [];
+  /** What the first message's prefix declared, once it is in; -1 before. */
+  firstDeclaredBytes = -1;
   readonly #maxBytes: number;
   readonly #encoding: string | undefined;
   /** Prefix bytes gathered when a prefix is split across chunks. */
@@ -83,6 +85,7 @@ export class MessageReader {
     if (length > this.#maxBytes) {
       throw new GrpcError(GrpcStatus.RESOURCE_EXHAUSTED, `Received message larger than max (${length} vs. ${this.#maxBytes})`);
     }
+    if (this.firstDeclaredBytes === -1) this.firstDeclaredBytes = length;
     this.#length = length;
     this.#compressed = flag === 1;
     if (length === 0) this.#finish(Buffer.alloc(0));

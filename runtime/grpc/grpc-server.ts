@@ -1,4 +1,5 @@
 import { H2Server } from '../http2/h2-server.ts';
+import { DEFAULT_WINDOW } from '../http2/frames.ts';
 import type { H2Connection } from '../http2/h2-connection.ts';
 import type { RuntimeContext } from '../server/context.ts';
 import type { ServerTimeouts } from '../server/server-timeouts.ts';
@@ -34,11 +35,17 @@ const MAX_CONCURRENT_STREAMS = 128;
 /** The same header budget as Node's HTTP/1 parser, which REST uses (16 KiB). */
 const MAX_HEADER_LIST_BYTES = 16 * 1024;
 /**
- * What a client may send ahead on each stream and on the connection before the server acknowledges it:
- * 1 MiB lets a CNN-sized request (600 KB) arrive without waiting on WINDOW_UPDATEs. It bounds no memory —
- * the request is taken as it comes, up to the message limit — just as with node:http2's smaller default.
+ * What a client may send ahead on the connection before the server acknowledges it: 1 MiB, so that several
+ * streams' requests arrive at once without waiting on WINDOW_UPDATEs.
  */
 const RECEIVE_WINDOW_BYTES = 1024 * 1024;
+/**
+ * What a client may send ahead on each stream: HTTP/2's default (64 KiB - 1), the least a server may offer.
+ * A message that fits (a tiny model's, a health check) arrives unasked; a larger one waits for the large-body
+ * gate REST bodies wait for, and its window opens for the whole of it once admitted (message-admission.ts).
+ * So each stream holds at most this much while it waits.
+ */
+const STREAM_RECEIVE_WINDOW_BYTES = DEFAULT_WINDOW;
 
 export class GrpcListener {
   readonly #server: H2Server;
@@ -57,6 +64,7 @@ export class GrpcListener {
       maxConcurrentStreams: MAX_CONCURRENT_STREAMS,
       maxHeaderListBytes: MAX_HEADER_LIST_BYTES,
       receiveWindow: RECEIVE_WINDOW_BYTES,
+      streamReceiveWindow: STREAM_RECEIVE_WINDOW_BYTES,
       onConnection: (connection) => this.#connections.set(connection, { lastCallAt: Date.now() }),
       onStream: (stream, connection) => {
         const activity = this.#connections.get(connection);
@@ -131,6 +139,8 @@ export class GrpcListener {
     return {
       methods,
       maxMessageBytes: this.#context.maxBodyBytes,
+      largeMessages: this.#context.largeBodies,
+      largeMessageBytes: STREAM_RECEIVE_WINDOW_BYTES,
       receiving: this.#receiving,
       unexpected: (error, call) => this.#context.log.error({ err: error, rpc: call.path }, 'gRPC call failed unexpectedly'),
     };

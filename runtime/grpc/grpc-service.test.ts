@@ -203,6 +203,39 @@ describe('gRPC limits and auth', () => {
   });
 });
 
+describe('gRPC requests larger than a stream window', () => {
+  test('wait their turn for the large-body budget and arrive whole: four 800 KB calls at once on one channel', { timeout: 60_000 }, async () => {
+    // A 1 MiB body limit is also the budget large bodies share: one 800 KB message is admitted at a time.
+    const runtime = await startReady([FIXTURES.linearRegression, '--name', 'diabetes', '--max-body-bytes', String(1024 * 1024), '--max-request-rows', '50000']);
+    const client = new (makeGenericClientConstructor(INFERENCE_SERVICE, 'GRPCInferenceService'))(runtime.grpcAddress, credentials.createInsecure());
+    try {
+      const rest = await postJson(`${runtime.baseUrl}/v2/models/diabetes/infer`, { inputs: [{ name: 'input', shape: [2, 10], datatype: 'FP32', data: ROWS }] });
+      const expected: number[] = rest.body.outputs[0].data;
+      const rows = 20_000;
+      const features = new Float32Array(rows * 10);
+      for (let row = 0; row < rows; row++) features.set(ROWS[row % 2]!, row * 10);
+      const answers = await Promise.all(
+        [1, 2, 3, 4].map(() =>
+          call(client, 'ModelInfer', {
+            model_name: 'diabetes',
+            inputs: [{ name: 'input', datatype: 'FP32', shape: [rows, 10] }],
+            raw_input_contents: [Buffer.from(features.buffer)],
+          }),
+        ),
+      );
+      for (const answer of answers) {
+        const bytes: Buffer = answer.raw_output_contents[0];
+        const predictions = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+        assert.equal(predictions.length, rows);
+        assert.deepEqual([predictions[0], predictions[1], predictions[rows - 2], predictions[rows - 1]], [...expected, ...expected]);
+      }
+    } finally {
+      client.close();
+      await runtime.stop();
+    }
+  });
+});
+
 describe('gRPC turned off', () => {
   test('--grpc-port off opens no gRPC listener', async () => {
     const runtime = await startServe([FIXTURES.linearRegression, '--grpc-port', 'off']);

@@ -8,13 +8,11 @@ import {
 import { FrameOutput } from './frame-output.ts';
 import { FrameReader } from './frame-reader.ts';
 import { PeerSettings } from './peer-settings.ts';
-import { HeaderBlockAssembler } from './header-block.ts';
-import type { CompletedBlock } from './header-block.ts';
+import { HeaderBlockAssembler, type CompletedBlock } from './header-block.ts';
 import { Outbound } from './outbound.ts';
 import { ReceiveWindow } from './receive-window.ts';
 import { requestHeaders, trailersMalformation } from './request-headers.ts';
-import { H2Stream } from './h2-stream.ts';
-import type { StreamHost } from './h2-stream.ts';
+import { H2Stream, type StreamHost } from './h2-stream.ts';
 
 /**
  * One HTTP/2 connection with prior knowledge (h2c, as gRPC clients speak to a server inside a cluster), server
@@ -30,8 +28,9 @@ import type { StreamHost } from './h2-stream.ts';
 export interface ConnectionOptions {
   maxConcurrentStreams: number;
   maxHeaderListBytes: number;
-  /** The receive window offered per stream and for the connection. */
+  /** The receive window offered for the connection, and per stream unless `streamReceiveWindow` (>= 65,535) is. */
   receiveWindow: number;
+  streamReceiveWindow?: number;
   onStream(stream: H2Stream, connection: H2Connection): void;
   onClose(connection: H2Connection): void;
   /** An exception thrown by a handler: the connection ends with INTERNAL_ERROR. */
@@ -78,7 +77,7 @@ export class H2Connection implements StreamHost {
     this.#output.queue(
       settingsFrame([
         [Setting.MAX_CONCURRENT_STREAMS, options.maxConcurrentStreams],
-        [Setting.INITIAL_WINDOW_SIZE, options.receiveWindow],
+        [Setting.INITIAL_WINDOW_SIZE, options.streamReceiveWindow ?? options.receiveWindow],
         [Setting.MAX_HEADER_LIST_SIZE, options.maxHeaderListBytes],
         [Setting.ENABLE_PUSH, 0],
       ]),
@@ -118,6 +117,10 @@ export class H2Connection implements StreamHost {
     this.#output.queue(rstStreamFrame(stream.id, code));
     this.#rememberReset(stream.id);
     this.#remove(stream);
+  }
+
+  openReceiveWindow(stream: H2Stream, increment: number): void {
+    if (this.#streams.get(stream.id) === stream) this.#output.queue(windowUpdateFrame(stream.id, increment));
   }
 
   // Reading.
@@ -222,7 +225,7 @@ export class H2Connection implements StreamHost {
       this.#rememberReset(block.streamId);
       return;
     }
-    const stream = new H2Stream(this, block.streamId, headers, this.#peer.initialWindow, new ReceiveWindow(this.#options.receiveWindow));
+    const stream = new H2Stream(this, block.streamId, headers, this.#peer.initialWindow, new ReceiveWindow(this.#options.streamReceiveWindow ?? this.#options.receiveWindow));
     this.#streams.set(stream.id, stream);
     this.#options.onStream(stream, this);
     if (block.endStream && this.#streams.get(stream.id) === stream) this.#remoteEnd(stream);
@@ -253,16 +256,12 @@ export class H2Connection implements StreamHost {
   #onPriority(streamId: number, payload: Buffer): void {
     if (streamId === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'PRIORITY on stream 0');
     if (!this.#controlFrames.take(1)) throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'too many PRIORITY frames');
+    const selfDependent = payload.length === 5 && (payload.readUInt32BE(0) & 0x7fffffff) === streamId;
+    const code = payload.length !== 5 ? ErrorCode.FRAME_SIZE_ERROR : selfDependent ? ErrorCode.PROTOCOL_ERROR : undefined;
+    if (code === undefined) return;
     const stream = this.#streams.get(streamId);
-    if (payload.length !== 5) {
-      if (stream !== undefined) this.#streamError(stream, ErrorCode.FRAME_SIZE_ERROR);
-      else this.#output.queue(rstStreamFrame(streamId, ErrorCode.FRAME_SIZE_ERROR));
-      return;
-    }
-    if ((payload.readUInt32BE(0) & 0x7fffffff) === streamId) {
-      if (stream !== undefined) this.#streamError(stream, ErrorCode.PROTOCOL_ERROR);
-      else this.#output.queue(rstStreamFrame(streamId, ErrorCode.PROTOCOL_ERROR));
-    }
+    if (stream !== undefined) this.#streamError(stream, code);
+    else this.#output.queue(rstStreamFrame(streamId, code));
   }
 
   #onRstStream(streamId: number, payload: Buffer): void {
@@ -343,6 +342,7 @@ export class H2Connection implements StreamHost {
   #remove(stream: H2Stream): void {
     if (!this.#streams.delete(stream.id)) return;
     this.#outbound.forget(stream);
+    stream.forgotten();
     this.#endIfDone();
   }
 
@@ -386,6 +386,7 @@ export class H2Connection implements StreamHost {
     this.#streams.clear();
     for (const stream of streams) this.#outbound.forget(stream);
     for (const stream of streams) stream.abort();
+    for (const stream of streams) stream.forgotten();
     this.#options.onClose(this);
   }
 }

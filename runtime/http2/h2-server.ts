@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo, Server } from 'node:net';
 import { H2Connection } from './h2-connection.ts';
 import type { ConnectionOptions } from './h2-connection.ts';
+import { DEFAULT_WINDOW } from './frames.ts';
 
 /**
  * A cleartext HTTP/2 listener (prior knowledge, no TLS and no HTTP/1.1 upgrade: what gRPC clients and
@@ -17,6 +18,8 @@ export class H2Server {
   readonly #connections = new Set<H2Connection>();
 
   constructor(options: ServerOptions) {
+    // Clients may send the protocol's default window on a stream before they have read this server's settings.
+    if ((options.streamReceiveWindow ?? DEFAULT_WINDOW) < DEFAULT_WINDOW) throw new Error(`a stream receive window under ${DEFAULT_WINDOW} octets`);
     const onClose = (connection: H2Connection): void => {
       this.#connections.delete(connection);
       options.onClosed?.(connection);

@@ -15,6 +15,8 @@ export interface StreamHost {
   /** Queues data (split and paced by the client's windows); `trailers`, when given, follow it and end the stream. */
   sendData(stream: H2Stream, data: Buffer, trailers: Buffer | undefined): void;
   resetStream(stream: H2Stream, code: number): void;
+  /** Announces a WINDOW_UPDATE of `increment` for the stream. */
+  openReceiveWindow(stream: H2Stream, increment: number): void;
 }
 
 export class H2Stream {
@@ -26,6 +28,8 @@ export class H2Stream {
   onEnd: (() => void) | undefined;
   /** The stream ended before the answer did: the client reset it, or the connection went away. */
   onAbort: (() => void) | undefined;
+  /** The connection has let go of the stream, however it ended: answered, reset, or the connection closed. */
+  onForgotten: (() => void) | undefined;
   /** Flow control, kept by the connection: what the client still accepts, and what it may still send. */
   sendWindow: number;
   readonly receiveWindow: ReceiveWindow;
@@ -97,10 +101,31 @@ export class H2Stream {
     return this.#reset;
   }
 
+  /**
+   * Lets the client send no more of the request than its window holds now, until `allowReceiving`: for a
+   * request that must wait for room before its bytes are taken in.
+   */
+  holdReceiving(): void {
+    this.receiveWindow.hold();
+  }
+
+  /** Ends a hold, letting the client send `octets` more at once. */
+  allowReceiving(octets: number): void {
+    const increment = this.receiveWindow.allow(octets);
+    if (increment > 0 && !this.closed && !this.#remoteEnded) this.#host.openReceiveWindow(this, increment);
+  }
+
   /** Called by the connection when the client's END_STREAM arrives. */
   remoteEnd(): void {
     this.#remoteEnded = true;
     this.onEnd?.();
+  }
+
+  /** Called by the connection once, when it removes the stream. */
+  forgotten(): void {
+    const listener = this.onForgotten;
+    this.onForgotten = undefined;
+    listener?.();
   }
 
   /** Called by the connection when the client resets the stream or the connection closes. */
