@@ -119,6 +119,17 @@ describe('gRPC listener', () => {
     assert.match(unknown.details, /unknown model 'iris'; this runtime serves 'diabetes'/);
   });
 
+  test('metadata over the 16 KiB header list limit is RESOURCE_EXHAUSTED for that call alone; the channel serves the next', async () => {
+    const unary = (inference as unknown as Record<string, Unary>).ServerReady!.bind(inference);
+    const ready = (metadata: Metadata) => new Promise<ServiceError | null>((resolve) => unary({}, metadata, (error) => resolve(error)));
+    const oversize = new Metadata();
+    oversize.set('x-padding', 'a'.repeat(20_000));
+    assert.equal((await ready(oversize))?.code, GrpcStatus.RESOURCE_EXHAUSTED);
+    const fits = new Metadata();
+    fits.set('x-padding', 'a'.repeat(8_000));
+    assert.equal(await ready(fits), null);
+  });
+
   test('metadata, config and statistics describe the model as REST does', async () => {
     const metadata = await call(inference, 'ModelMetadata', { name: 'diabetes' });
     assert.deepEqual(metadata.inputs, [{ name: 'input', datatype: 'FP32', shape: ['-1', '10'] }]);

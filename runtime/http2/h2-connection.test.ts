@@ -74,6 +74,29 @@ describe('HTTP/2 connection: flow control, and close() seen by a real client', (
     }
   });
 
+  test('a client lowering INITIAL_WINDOW_SIZE mid-answer takes the difference off open streams: DATA waits until the window is above zero', async () => {
+    const client = await RawH2Client.open(t.port, [[Setting.INITIAL_WINDOW_SIZE, 16 * 1024]]);
+    try {
+      const size = 100_000;
+      const onStream1 = isFrame(FrameType.DATA, 1);
+      client.send(requestFrame(1, `/big/${size}`, true), windowUpdateFrame(0, size));
+      await client.barrier();
+      assert.equal(dataBytes(client.received(onStream1)), 16 * 1024);
+      // 16 KiB down to 4 KiB: the stream's window, used up, is now -12 KiB (RFC 9113, 6.9.2).
+      client.send(settingsFrame([[Setting.INITIAL_WINDOW_SIZE, 4 * 1024]]), windowUpdateFrame(1, 12 * 1024));
+      await client.barrier();
+      assert.equal(dataBytes(client.received(onStream1)), 16 * 1024, 'a window back at zero sends nothing');
+      client.send(windowUpdateFrame(1, 1000));
+      await client.barrier();
+      assert.equal(dataBytes(client.received(onStream1)), 16 * 1024 + 1000);
+      client.send(windowUpdateFrame(1, size));
+      await client.next((f) => f.type === FrameType.HEADERS && f.streamId === 1 && (f.flags & Flags.END_STREAM) !== 0);
+      assert.ok(Buffer.concat(client.received(onStream1).map((f) => f.payload)).equals(pattern(size)));
+    } finally {
+      client.close();
+    }
+  });
+
   test('DATA still arriving for a stream already answered counts against the connection window, which is reopened', async () => {
     const client = await RawH2Client.open(t.port, []);
     try {
