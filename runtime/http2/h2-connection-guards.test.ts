@@ -141,6 +141,24 @@ describe('HTTP/2 connection: rapid reset', () => {
     }
   });
 
+
+  test('streams opened over the limit, refused one after another, trip the same guard as resets', async () => {
+    t.held.clear();
+    const hostile = await RawH2Client.open(t.port, [[Setting.INITIAL_WINDOW_SIZE, 65_535]]);
+    // The test server allows 100 streams at once: 100 held, then 1,900 more refused without a reset from the client.
+    try {
+      const flood: Buffer[] = [];
+      for (let id = 1; id < 4000; id += 2) flood.push(requestFrame(id, '/never', true));
+      hostile.send(...flood);
+      const goAway = await hostile.next(isFrame(FrameType.GOAWAY));
+      assert.equal(errorCode(goAway), ErrorCode.ENHANCE_YOUR_CALM);
+      const refused = hostile.received((f) => f.type === FrameType.RST_STREAM && errorCode(f) === ErrorCode.REFUSED_STREAM).length;
+      assert.ok(refused >= 1000 && refused < 1200, `${refused} streams refused before GOAWAY`);
+      await hostile.closedWithin();
+    } finally {
+      hostile.close();
+    }
+  });
 });
 
 describe('HTTP/2 connection: a client that does not read', () => {

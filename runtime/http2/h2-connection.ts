@@ -49,7 +49,7 @@ export class H2Connection implements StreamHost {
   readonly #options: ConnectionOptions;
   readonly #streams = new Map<number, H2Stream>();
   readonly #headerBlocks: HeaderBlockAssembler;
-  readonly #resetsReceived = new FloodGuard(1000, 100);
+  readonly #resets = new FloodGuard(1000, 100);
   readonly #controlFrames = new FloodGuard(10_000, 5_000);
   readonly #resetByUs: number[] = [];
   readonly #reader = new FrameReader();
@@ -214,17 +214,9 @@ export class H2Connection implements StreamHost {
     if (block.streamId % 2 === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `a client stream with the even identifier ${block.streamId}`);
     this.#lastStreamId = block.streamId;
     const refusal = this.#goAwayLastId === undefined ? this.#refusal(block) : ErrorCode.REFUSED_STREAM;
-    if (refusal !== undefined) {
-      this.#output.queue(rstStreamFrame(block.streamId, refusal));
-      this.#rememberReset(block.streamId);
-      return;
-    }
+    if (refusal !== undefined) return this.#refuse(block.streamId, refusal);
     const headers = requestHeaders(block.fields);
-    if (typeof headers === 'string') {
-      this.#output.queue(rstStreamFrame(block.streamId, ErrorCode.PROTOCOL_ERROR));
-      this.#rememberReset(block.streamId);
-      return;
-    }
+    if (typeof headers === 'string') return this.#refuse(block.streamId, ErrorCode.PROTOCOL_ERROR);
     const stream = new H2Stream(this, block.streamId, headers, this.#peer.initialWindow, new ReceiveWindow(this.#options.streamReceiveWindow ?? this.#options.receiveWindow));
     this.#streams.set(stream.id, stream);
     this.#options.onStream(stream, this);
@@ -238,6 +230,13 @@ export class H2Connection implements StreamHost {
     if (block.oversize) return ErrorCode.ENHANCE_YOUR_CALM;
     if (this.#streams.size >= this.#options.maxConcurrentStreams) return ErrorCode.REFUSED_STREAM;
     return undefined;
+  }
+
+  /** A stream reset at its headers; counted with the client's resets, which a client over the limit forces as fast. */
+  #refuse(streamId: number, code: number): void {
+    if (!this.#resets.take(1)) throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'too many streams reset or refused');
+    this.#output.queue(rstStreamFrame(streamId, code));
+    this.#rememberReset(streamId);
   }
 
   #onTrailers(stream: H2Stream, block: CompletedBlock): void {
@@ -268,7 +267,7 @@ export class H2Connection implements StreamHost {
     if (streamId === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'RST_STREAM on stream 0');
     if (payload.length !== 4) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'RST_STREAM is not 4 octets');
     if (streamId > this.#lastStreamId) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `RST_STREAM on idle stream ${streamId}`);
-    if (!this.#resetsReceived.take(1)) throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'too many streams reset');
+    if (!this.#resets.take(1)) throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'too many streams reset or refused');
     const stream = this.#streams.get(streamId);
     if (stream === undefined) return;
     this.#remove(stream);
