@@ -110,7 +110,13 @@ function collector(declared: number | undefined): Collector {
       chunks.push(chunk);
       size += chunk.length;
     },
-    body: () => (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)),
+    body: () => {
+      if (chunks.length === 1) return chunks[0]!;
+      const body = Buffer.concat(chunks, size);
+      // A large body of unknown length (chunked): its pieces are garbage once joined, as above.
+      if (size >= PREALLOCATE_FROM_BYTES) for (const chunk of chunks) freeWholeBuffer(chunk);
+      return body;
+    },
   };
 }
 
