@@ -30,6 +30,7 @@ const EXPECTED_CHECKS = {
     'triton-grpc server metadata',
     'triton-grpc model metadata',
     'triton-grpc infer, raw contents',
+    'triton-grpc infer, a request larger than a stream window',
     'triton-grpc infer without a token is UNAUTHENTICATED',
     'triton-grpc model config',
     'triton-grpc statistics',
@@ -56,7 +57,7 @@ describe('peer clients: tritonclient and kserve over REST and gRPC', () => {
   before(async () => {
     const tokenFile = join(mkdtempSync(join(tmpdir(), 'peer-clients-')), 'token');
     writeFileSync(tokenFile, TOKEN);
-    runtime = await startReady([FIXTURES.logisticRegression, '--name', 'iris', '--auth-token-file', tokenFile]);
+    runtime = await startReady([FIXTURES.logisticRegression, '--name', 'iris', '--auth-token-file', tokenFile, '--max-request-rows', '10000']);
   });
   after(async () => {
     await runtime?.stop();

@@ -15,6 +15,9 @@ import numpy as np
 import onnxruntime
 
 ROWS = np.array([[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3], [5.9, 3.0, 4.2, 1.5]], dtype=np.float32)
+# 9,000 rows, 144 KB: more than an HTTP/2 stream's default window, so the request waits for the server's
+# WINDOW_UPDATE (the runtime lets a message larger than that window in only once it has room for it).
+BIG_ROWS = np.tile(ROWS, (3000, 1))
 
 
 def report(name, ok, detail=""):
@@ -83,7 +86,7 @@ def triton_http_checks(url, name, token, expected):
     check("triton-http statistics", statistics)
 
 
-def triton_grpc_checks(url, name, token, expected):
+def triton_grpc_checks(url, name, token, expected, expected_big):
     import tritonclient.grpc as triton_grpc
     from tritonclient.utils import InferenceServerException
 
@@ -106,6 +109,16 @@ def triton_grpc_checks(url, name, token, expected):
         return same_outputs(result.as_numpy("label"), result.as_numpy("probabilities"), expected)
 
     check("triton-grpc infer, raw contents", infer)
+
+    def infer_big():
+        tensor = triton_grpc.InferInput("input", list(BIG_ROWS.shape), "FP32")
+        tensor.set_data_from_numpy(BIG_ROWS)
+        outputs = [triton_grpc.InferRequestedOutput(n) for n in ("label", "probabilities")]
+        result = client.infer(name, [tensor], outputs=outputs, headers=headers)
+        ok, _ = same_outputs(result.as_numpy("label"), result.as_numpy("probabilities"), expected_big)
+        return ok, f"{len(result.as_numpy('label'))} labels"
+
+    check("triton-grpc infer, a request larger than a stream window", infer_big)
 
     def unauthenticated():
         tensor = triton_grpc.InferInput("input", list(ROWS.shape), "FP32")
@@ -188,7 +201,8 @@ def main():
     expected = session.run(["label", "probabilities"], {"input": ROWS})
     if args.family == "triton":
         triton_http_checks(args.http, args.name, args.token, expected)
-        triton_grpc_checks(args.grpc, args.name, args.token, expected)
+        expected_big = session.run(["label", "probabilities"], {"input": BIG_ROWS})
+        triton_grpc_checks(args.grpc, args.name, args.token, expected, expected_big)
     else:
         asyncio.run(kserve_checks(args.http, args.grpc, args.name, args.token, expected))
 
