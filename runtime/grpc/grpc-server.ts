@@ -40,7 +40,8 @@ const MAX_HEADER_LIST_BYTES = 16 * 1024;
  */
 const RECEIVE_WINDOW_BYTES = 1024 * 1024;
 /**
- * What a client may send ahead on each stream: HTTP/2's default (64 KiB - 1), the least a server may offer.
+ * What a client may send ahead on each stream: HTTP/2's default (64 KiB - 1), which clients may use before
+ * they have read this server's settings, so no less is offered (h2-server.ts).
  * A message that fits (a tiny model's, a health check) arrives unasked; a larger one waits for the large-body
  * gate REST bodies wait for, and its window opens for the whole of it once admitted (message-admission.ts).
  * So each stream holds at most this much while it waits.
