@@ -81,7 +81,7 @@ function readRequest(call: GrpcCall, method: GrpcMethod, options: DispatchOption
     try {
       reader.push(chunk);
       // Every method takes one request message: a second is refused as it starts rather than kept.
-      if (reader.messages.length > 1 || (reader.messages.length === 1 && !reader.atBoundary)) throw tooManyMessages(call, method);
+      if (reader.messages.length > 1 || (reader.messages.length === 1 && !reader.atBoundary)) throw wrongMessageCount(call, method, 'more than one');
       if (reader.firstDeclaredBytes >= 0) admission.check(reader.firstDeclaredBytes);
     } catch (error) {
       options.receiving.delete(call);
@@ -98,9 +98,10 @@ function readRequest(call: GrpcCall, method: GrpcMethod, options: DispatchOption
   call.stream.onAbort = () => options.receiving.delete(call);
 }
 
-function tooManyMessages(call: GrpcCall, method: GrpcMethod): GrpcError {
+/** Every method here takes exactly one request message: grpc-js's words for a call with none, or more. */
+function wrongMessageCount(call: GrpcCall, method: GrpcMethod, count: 'no' | 'more than one'): GrpcError {
   const kind = method.streaming === undefined ? 'unary' : 'server streaming';
-  return new GrpcError(GrpcStatus.UNIMPLEMENTED, `Received more than one request message for ${kind} method ${call.path}`);
+  return new GrpcError(GrpcStatus.UNIMPLEMENTED, `Received ${count} request message for ${kind} method ${call.path}`);
 }
 
 /** Messages from this size are freed once their call's handler has read them (inference-endpoint.ts says why). */
@@ -108,8 +109,7 @@ const FREE_READ_MESSAGE_FROM_BYTES = 64 * 1024;
 
 function run(call: GrpcCall, method: GrpcMethod, reader: MessageReader, options: DispatchOptions): void {
   if (reader.messages.length === 0) {
-    const kind = method.streaming === undefined ? 'unary' : 'server streaming';
-    call.fail(new GrpcError(GrpcStatus.UNIMPLEMENTED, `Received no request message for ${kind} method ${call.path}`));
+    call.fail(wrongMessageCount(call, method, 'no'));
     return;
   }
   const message = reader.messages[0]!;

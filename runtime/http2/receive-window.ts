@@ -4,7 +4,7 @@ import { MAX_WINDOW } from './frames.ts';
  * One receive window (RFC 9113, 6.9): what the client may still send, and what it has sent since this
  * server last said so. Data is taken as it arrives, so the window is reopened once half of it is used — one
  * WINDOW_UPDATE per half window rather than one per frame. A stream's window can be held shut, so that the
- * client sends no more than is open until the server has room for what it declared (grpc-dispatch.ts).
+ * client sends no more than is open until the server has room for what it declared (grpc/message-admission.ts).
  */
 export class ReceiveWindow {
   readonly #size: number;
